@@ -1,0 +1,159 @@
+package dev.arbiter.job;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every option of the Arbiter job, with its default and a line of documentation. This is the one
+ * place topic names and config keys live: the command line offers each setting as
+ * {@code --<key> VALUE}, and a test checks the README's option table against this list.
+ */
+public final class ArbiterConfig implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** One option: its key (also the command-line flag without the leading dashes), default and doc. */
+  public record Setting(String key, String defaultValue, String doc) implements Serializable {}
+
+  private static final List<Setting> ALL = new ArrayList<>();
+
+  public static final Setting BOOTSTRAP_SERVERS = setting("bootstrap-servers", "localhost:9092",
+      "Kafka bootstrap servers of the input, registry and output topics.");
+  public static final Setting TOPIC_TURNS = setting("topic.turns", "llm.turns",
+      "Topic of TurnEvent records (Avro single-object encoding, key = unit id).");
+  public static final Setting TOPIC_EXPERIMENTS = setting("topic.experiments", "experiments",
+      "Compacted registry topic of ExperimentDefinition records, key = experiment id.");
+  public static final Setting TOPIC_METRICS = setting("topic.metrics", "experiments.metrics",
+      "Output topic of WindowSummary records, one per closed window.");
+  public static final Setting TOPIC_DECISIONS = setting("topic.decisions", "experiments.decisions",
+      "Output topic of ControlCommand records that control planes obey (read them read_committed).");
+  public static final Setting TOPIC_DEAD_LETTERS = setting("topic.dead-letters", "llm.dead-letters",
+      "Output topic of DeadLetter records: every rejected or late input with its reason.");
+  public static final Setting GROUP_ID = setting("group-id", "arbiter",
+      "Kafka consumer group of the job's sources (offsets are committed on checkpoints).");
+  public static final Setting STARTING_OFFSETS = setting("starting-offsets", "committed-or-earliest",
+      "Where a job without a savepoint starts reading the input topics: committed-or-earliest, earliest or latest.");
+  public static final Setting DELIVERY = setting("delivery", "exactly-once",
+      "Delivery guarantee of the output topics: exactly-once (transactional, visible at checkpoint) or at-least-once.");
+  public static final Setting TRANSACTIONAL_ID_PREFIX = setting("transactional-id-prefix", "arbiter",
+      "Prefix of the Kafka transactional ids of the exactly-once sinks; unique per job on a cluster.");
+  public static final Setting TRANSACTION_TIMEOUT_MS = setting("transaction-timeout-ms", "300000",
+      "Kafka transaction timeout; must not exceed the broker's transaction.max.timeout.ms (15 min by default).");
+  public static final Setting CHECKPOINT_INTERVAL_MS = setting("checkpoint.interval-ms", "10000",
+      "Checkpoint interval; with exactly-once it bounds how long a decision waits to become visible.");
+  public static final Setting CHECKPOINT_DIR = setting("checkpoint.dir", "",
+      "Checkpoint storage URI (e.g. file:///var/arbiter/checkpoints or s3://...); empty keeps the cluster's setting.");
+  public static final Setting STATE_BACKEND = setting("state.backend", "rocksdb",
+      "State backend: rocksdb (incremental checkpoints; production) or hashmap (heap).");
+  public static final Setting PARALLELISM = setting("parallelism", "0",
+      "Default parallelism of the job's operators; 0 keeps the cluster's default.");
+  public static final Setting OUT_OF_ORDERNESS_MS = setting("watermark.out-of-orderness-ms", "5000",
+      "Bounded out-of-orderness of the input: how far behind the newest event time an event may arrive.");
+  public static final Setting IDLENESS_MS = setting("watermark.idleness-ms", "30000",
+      "A partition without records for this long stops holding back the watermark.");
+  public static final Setting MAX_EVENT_TIME_SKEW_MS = setting("event-time.max-skew-ms", "86400000",
+      "Largest accepted distance between a turn's event_time and its Kafka record timestamp; farther is implausible.");
+  public static final Setting UNKNOWN_EXPERIMENT_HOLD_MS = setting("unknown-experiment.hold-ms", "120000",
+      "How long (event time) a turn of an unregistered experiment waits for its definition before it is dead-lettered.");
+
+  private final Map<String, String> values;
+
+  private static Setting setting(String key, String defaultValue, String doc) {
+    Setting setting = new Setting(key, defaultValue, doc);
+    ALL.add(setting);
+    return setting;
+  }
+
+  public ArbiterConfig(Map<String, String> values) {
+    for (String key : values.keySet()) {
+      if (find(key) == null) {
+        throw new IllegalArgumentException("unknown option '" + key + "'");
+      }
+    }
+    this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+  }
+
+  public static ArbiterConfig defaults() {
+    return new ArbiterConfig(Map.of());
+  }
+
+  public static List<Setting> all() {
+    return Collections.unmodifiableList(ALL);
+  }
+
+  public static Setting find(String key) {
+    for (Setting setting : ALL) {
+      if (setting.key().equals(key)) {
+        return setting;
+      }
+    }
+    return null;
+  }
+
+  public ArbiterConfig with(Setting setting, Object value) {
+    Map<String, String> copy = new LinkedHashMap<>(values);
+    copy.put(setting.key(), String.valueOf(value));
+    return new ArbiterConfig(copy);
+  }
+
+  public String get(Setting setting) {
+    return values.getOrDefault(setting.key(), setting.defaultValue());
+  }
+
+  public long getLong(Setting setting) {
+    String value = get(setting);
+    try {
+      return Long.parseLong(value.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("option --" + setting.key() + " must be a whole number, got '" + value + "'");
+    }
+  }
+
+  /** The value, which must be one of {@code allowed}. */
+  public String choice(Setting setting, String... allowed) {
+    String value = get(setting);
+    for (String option : allowed) {
+      if (option.equals(value)) {
+        return value;
+      }
+    }
+    throw new IllegalArgumentException("option --" + setting.key() + " must be one of " + String.join(", ", allowed) + ", got '" + value + "'");
+  }
+
+  public boolean exactlyOnce() {
+    return choice(DELIVERY, "exactly-once", "at-least-once").equals("exactly-once");
+  }
+
+  /** Fails with one sentence naming the option when a value is out of range. */
+  public ArbiterConfig validated() {
+    exactlyOnce();
+    choice(STATE_BACKEND, "rocksdb", "hashmap");
+    choice(STARTING_OFFSETS, "committed-or-earliest", "earliest", "latest");
+    positive(CHECKPOINT_INTERVAL_MS);
+    positive(TRANSACTION_TIMEOUT_MS);
+    nonNegative(PARALLELISM);
+    nonNegative(OUT_OF_ORDERNESS_MS);
+    positive(IDLENESS_MS);
+    positive(MAX_EVENT_TIME_SKEW_MS);
+    nonNegative(UNKNOWN_EXPERIMENT_HOLD_MS);
+    if (get(BOOTSTRAP_SERVERS).isBlank()) {
+      throw new IllegalArgumentException("option --" + BOOTSTRAP_SERVERS.key() + " must name at least one HOST:PORT");
+    }
+    return this;
+  }
+
+  private void positive(Setting setting) {
+    if (getLong(setting) <= 0) {
+      throw new IllegalArgumentException("option --" + setting.key() + " must be greater than 0, got " + get(setting));
+    }
+  }
+
+  private void nonNegative(Setting setting) {
+    if (getLong(setting) < 0) {
+      throw new IllegalArgumentException("option --" + setting.key() + " must be 0 or more, got " + get(setting));
+    }
+  }
+}

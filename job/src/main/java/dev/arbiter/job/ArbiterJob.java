@@ -1,0 +1,148 @@
+package dev.arbiter.job;
+
+import dev.arbiter.avro.ControlCommand;
+import dev.arbiter.avro.DeadLetter;
+import dev.arbiter.avro.ExperimentDefinition;
+import dev.arbiter.avro.WindowSummary;
+import dev.arbiter.core.Ingested;
+import dev.arbiter.core.TurnObservation;
+import dev.arbiter.job.cli.ArbiterCli;
+import dev.arbiter.operators.GuardrailEvaluator;
+import dev.arbiter.operators.Outputs;
+import dev.arbiter.operators.PendingExperiments;
+import dev.arbiter.operators.RegistryGate;
+import dev.arbiter.operators.TurnRouter;
+import dev.arbiter.operators.WindowAggregator;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The Arbiter job: per-turn events in, window metrics, guardrail decisions and dead letters out.
+ *
+ * <pre>
+ * events ──> TurnRouter ──────────────────────┬─> WindowAggregator ──> metrics
+ *               │ unknown experiment          │   (exp, variant, segment)  │
+ *               └─> PendingExperiments ───────┘                            └─> GuardrailEvaluator ──> decisions
+ * registry ──> RegistryGate ──(broadcast to TurnRouter, PendingExperiments, GuardrailEvaluator)
+ * every stage ──> dead letters (with a reason)
+ * </pre>
+ *
+ * <p>{@link #defineWorkflow} builds the graph from its ends, so the production job, backtests and
+ * tests share it exactly; {@link #main} only parses options and wires Kafka. Options are listed
+ * by {@code arbiter run --help} and in the README, generated from {@link ArbiterConfig}.
+ */
+public final class ArbiterJob {
+
+  /** Stable operator ids: savepoints map state to operators by these, so they never change. */
+  public static final class Uid {
+    public static final String EVENTS_SOURCE = "events-source";
+    public static final String REGISTRY_SOURCE = "registry-source";
+    public static final String REGISTRY_GATE = "registry-gate";
+    public static final String TURN_ROUTER = "turn-router";
+    public static final String PENDING_EXPERIMENTS = "pending-experiments";
+    public static final String WINDOW_AGGREGATOR = "window-aggregator";
+    public static final String GUARDRAIL_EVALUATOR = "guardrail-evaluator";
+    public static final String DECISIONS_SINK = "decisions-sink";
+    public static final String METRICS_SINK = "metrics-sink";
+    public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
+
+    private Uid() {}
+  }
+
+  private ArbiterJob() {}
+
+  /** `flink run` entry point; the same as `arbiter run`. */
+  public static void main(String[] args) {
+    System.exit(ArbiterCli.execute(prepend("run", args)));
+  }
+
+  private static String[] prepend(String first, String[] rest) {
+    String[] all = new String[rest.length + 1];
+    all[0] = first;
+    System.arraycopy(rest, 0, all, 1, rest.length);
+    return all;
+  }
+
+  /** Flink settings that follow from Arbiter's options: state backend, checkpoints, no Kryo. */
+  public static Configuration flinkConfiguration(ArbiterConfig config) {
+    Configuration flink = new Configuration();
+    // Every type must have a real serializer: a silent Kryo fallback breaks savepoint compatibility.
+    flink.set(PipelineOptions.GENERIC_TYPES, false);
+    flink.set(StateBackendOptions.STATE_BACKEND, config.choice(ArbiterConfig.STATE_BACKEND, "rocksdb", "hashmap"));
+    flink.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+    flink.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(config.getLong(ArbiterConfig.CHECKPOINT_INTERVAL_MS)));
+    flink.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+    String checkpointDir = config.get(ArbiterConfig.CHECKPOINT_DIR);
+    if (!checkpointDir.isBlank()) {
+      flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);
+    }
+    long parallelism = config.getLong(ArbiterConfig.PARALLELISM);
+    if (parallelism > 0) {
+      flink.set(CoreOptions.DEFAULT_PARALLELISM, (int) parallelism);
+    }
+    return flink;
+  }
+
+  /** Builds the whole graph between the given ends. */
+  public static void defineWorkflow(StreamExecutionEnvironment env, ArbiterConfig config, Endpoints ends) {
+    WatermarkStrategy<Ingested> eventWatermarks = WatermarkStrategy
+        .<Ingested>forBoundedOutOfOrderness(Duration.ofMillis(config.getLong(ArbiterConfig.OUT_OF_ORDERNESS_MS)))
+        .withIdleness(Duration.ofMillis(config.getLong(ArbiterConfig.IDLENESS_MS)))
+        .withTimestampAssigner((ingested, recordTimestamp) -> ingested.eventTime());
+
+    DataStream<Ingested> events = env.fromSource(ends.events(), eventWatermarks, "events")
+        .uid(Uid.EVENTS_SOURCE);
+
+    // One registry reader: definitions are few, and a single reader keeps their order.
+    SingleOutputStreamOperator<ExperimentDefinition> definitions = env
+        .fromSource(ends.registry(), ends.registryWatermarks(), "registry")
+        .uid(Uid.REGISTRY_SOURCE).setParallelism(1)
+        .process(new RegistryGate()).returns(Outputs.DEFINITION_TYPE)
+        .uid(Uid.REGISTRY_GATE).name("registry gate").setParallelism(1);
+    BroadcastStream<ExperimentDefinition> registry = definitions.broadcast(Outputs.REGISTRY);
+
+    SingleOutputStreamOperator<TurnObservation> routed = events
+        .connect(registry)
+        .process(new TurnRouter())
+        .uid(Uid.TURN_ROUTER).name("decode, validate, route");
+
+    SingleOutputStreamOperator<TurnObservation> released = routed.getSideOutput(Outputs.PENDING)
+        .keyBy(ingested -> ingested.turn.getExperimentId())
+        .connect(registry)
+        .process(new PendingExperiments(config.getLong(ArbiterConfig.UNKNOWN_EXPERIMENT_HOLD_MS)))
+        .uid(Uid.PENDING_EXPERIMENTS).name("hold turns of unregistered experiments");
+
+    SingleOutputStreamOperator<WindowSummary> windows = routed.union(released)
+        .keyBy(observation -> observation.windowKey)
+        .process(new WindowAggregator())
+        .uid(Uid.WINDOW_AGGREGATOR).name("windows per experiment, variant, segment");
+
+    SingleOutputStreamOperator<ControlCommand> verdicts = windows
+        .keyBy(WindowSummary::getExperimentId)
+        .connect(registry)
+        .process(new GuardrailEvaluator())
+        .uid(Uid.GUARDRAIL_EVALUATOR).name("guardrail evaluator");
+
+    windows.sinkTo(ends.metrics()).uid(Uid.METRICS_SINK).name("metrics sink");
+
+    verdicts.union(definitions.getSideOutput(Outputs.COMMANDS))
+        .sinkTo(ends.decisions()).uid(Uid.DECISIONS_SINK).name("decisions sink");
+
+    DataStream<DeadLetter> deadLetters = definitions.getSideOutput(Outputs.DEAD_LETTERS)
+        .union(routed.getSideOutput(Outputs.DEAD_LETTERS),
+            released.getSideOutput(Outputs.DEAD_LETTERS),
+            windows.getSideOutput(Outputs.DEAD_LETTERS));
+    deadLetters.sinkTo(ends.deadLetters()).uid(Uid.DEAD_LETTERS_SINK).name("dead letters sink");
+  }
+}

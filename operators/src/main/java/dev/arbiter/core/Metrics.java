@@ -1,0 +1,34 @@
+package dev.arbiter.core;
+
+import java.util.Set;
+
+/** Names of the windowed metrics that rules can read (WindowSummary.metrics keys). */
+public final class Metrics {
+  public static final String ERROR_RATE = "error_rate";
+  public static final String SAFETY_PASS_RATE = "safety_pass_rate";
+  public static final String EMPTY_RESPONSE_RATE = "empty_response_rate";
+  public static final String LATENCY_P50_MS = "latency_p50_ms";
+  public static final String LATENCY_P95_MS = "latency_p95_ms";
+  public static final String LATENCY_P99_MS = "latency_p99_ms";
+  public static final String TTFT_P50_MS = "ttft_p50_ms";
+  public static final String TTFT_P95_MS = "ttft_p95_ms";
+  public static final String TTFT_P99_MS = "ttft_p99_ms";
+  public static final String TPOT_MEAN_MS = "tpot_mean_ms";
+  public static final String COST_PER_TURN_USD = "cost_per_turn_usd";
+  public static final String COST_PER_UNIT_USD = "cost_per_unit_usd";
+  public static final String TOKENS_PER_TURN = "tokens_per_turn";
+
+  /** Every metric a guardrail rule may name. */
+  public static final Set<String> KNOWN = Set.of(
+      ERROR_RATE, SAFETY_PASS_RATE, EMPTY_RESPONSE_RATE,
+      LATENCY_P50_MS, LATENCY_P95_MS, LATENCY_P99_MS,
+      TTFT_P50_MS, TTFT_P95_MS, TTFT_P99_MS, TPOT_MEAN_MS,
+      COST_PER_TURN_USD, COST_PER_UNIT_USD, TOKENS_PER_TURN);
+
+  private Metrics() {}
+
+  /** Samples behind a metric in a window: units for per-unit ratios, turns for everything else. */
+  public static long samples(String metric, long turns, long units) {
+    return COST_PER_UNIT_USD.equals(metric) ? units : turns;
+  }
+}

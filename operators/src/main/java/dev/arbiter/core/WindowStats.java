@@ -1,0 +1,332 @@
+package dev.arbiter.core;
+
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketches;
+import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;
+import com.datadoghq.sketch.ddsketch.encoding.GrowingByteArrayOutput;
+import com.datadoghq.sketch.ddsketch.store.CollapsingLowestDenseStore;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The running aggregate of one window of one (experiment, variant, segment). Mergeable, so partial
+ * aggregates can be combined; quantiles come from DDSketch with {@link #RELATIVE_ACCURACY}
+ * relative error, never from a list of values.
+ */
+public final class WindowStats {
+
+  /** DDSketch guarantee: every reported quantile is within 1% of a true sample value. */
+  public static final double RELATIVE_ACCURACY = 0.01;
+  /** Bins kept per sketch; beyond it the lowest bins collapse, which leaves upper quantiles exact to the bound. */
+  static final int MAX_BINS = 2048;
+  static final int EVIDENCE_SIZE = 5;
+  private static final byte FORMAT_VERSION = 1;
+
+  private long windowStart;
+  private long windowMs;
+  private long allowedLatenessMs;
+  private int definitionVersion;
+
+  private long turns;
+  private long errors;
+  private long unsafe;
+  private long emptyResponses;
+  private long lateEvents;
+  private long promptTokens;
+  private long completionTokens;
+  private double costUsd;
+  private double tpotSum;
+  private long tpotCount;
+  private final Set<Long> units;
+  private final DDSketch latency;
+  private final DDSketch ttft;
+  /** The most telling turns first: flagged (error or unsafe), then slowest; ties by request id. */
+  private final List<Evidence> evidence;
+
+  /** A request id worth citing in a command. */
+  public record Evidence(String requestId, boolean flagged, double latencyMs) {}
+
+  static final Comparator<Evidence> MOST_TELLING_FIRST =
+      Comparator.comparing(Evidence::flagged).reversed()
+          .thenComparing(Comparator.comparingDouble(Evidence::latencyMs).reversed())
+          .thenComparing(Evidence::requestId);
+
+  public WindowStats(long windowStart, long windowMs, long allowedLatenessMs, int definitionVersion) {
+    this(windowStart, windowMs, allowedLatenessMs, definitionVersion, new HashSet<>(), newSketch(), newSketch(), new ArrayList<>());
+  }
+
+  private WindowStats(long windowStart, long windowMs, long allowedLatenessMs, int definitionVersion,
+      Set<Long> units, DDSketch latency, DDSketch ttft, List<Evidence> evidence) {
+    this.windowStart = windowStart;
+    this.windowMs = windowMs;
+    this.allowedLatenessMs = allowedLatenessMs;
+    this.definitionVersion = definitionVersion;
+    this.units = units;
+    this.latency = latency;
+    this.ttft = ttft;
+    this.evidence = evidence;
+  }
+
+  static DDSketch newSketch() {
+    return DDSketches.collapsingLowestDense(RELATIVE_ACCURACY, MAX_BINS);
+  }
+
+  /** Adds one turn; {@code late} marks a turn that arrived after the window's end but within its lateness. */
+  public void add(TurnObservation turn, boolean late) {
+    turns++;
+    if (turn.error) {
+      errors++;
+    }
+    if (turn.unsafe) {
+      unsafe++;
+    }
+    if (turn.emptyResponse) {
+      emptyResponses++;
+    }
+    if (late) {
+      lateEvents++;
+    }
+    promptTokens += turn.promptTokens;
+    completionTokens += turn.completionTokens;
+    costUsd += turn.costUsd;
+    units.add(turn.unitHash);
+    latency.accept(turn.latencyMs);
+    if (!Double.isNaN(turn.ttftMs)) {
+      ttft.accept(turn.ttftMs);
+    }
+    if (!Double.isNaN(turn.tpotMs)) {
+      tpotSum += turn.tpotMs;
+      tpotCount++;
+    }
+    definitionVersion = Math.max(definitionVersion, turn.definitionVersion);
+    offerEvidence(new Evidence(turn.requestId, turn.error || turn.unsafe, turn.latencyMs));
+  }
+
+  private void offerEvidence(Evidence candidate) {
+    if (evidence.size() == EVIDENCE_SIZE
+        && MOST_TELLING_FIRST.compare(candidate, evidence.get(EVIDENCE_SIZE - 1)) >= 0) {
+      return;
+    }
+    int at = 0;
+    while (at < evidence.size() && MOST_TELLING_FIRST.compare(evidence.get(at), candidate) < 0) {
+      at++;
+    }
+    if (at < evidence.size() && evidence.get(at).requestId().equals(candidate.requestId())) {
+      return;
+    }
+    evidence.add(at, candidate);
+    if (evidence.size() > EVIDENCE_SIZE) {
+      evidence.remove(EVIDENCE_SIZE);
+    }
+  }
+
+  /** Folds another partial aggregate of the same window into this one. */
+  public void merge(WindowStats other) {
+    turns += other.turns;
+    errors += other.errors;
+    unsafe += other.unsafe;
+    emptyResponses += other.emptyResponses;
+    lateEvents += other.lateEvents;
+    promptTokens += other.promptTokens;
+    completionTokens += other.completionTokens;
+    costUsd += other.costUsd;
+    tpotSum += other.tpotSum;
+    tpotCount += other.tpotCount;
+    units.addAll(other.units);
+    latency.mergeWith(other.latency);
+    ttft.mergeWith(other.ttft);
+    definitionVersion = Math.max(definitionVersion, other.definitionVersion);
+    for (Evidence e : other.evidence) {
+      offerEvidence(e);
+    }
+  }
+
+  /** Rule-addressable metric values; a metric without data is absent rather than zero. */
+  public Map<String, Double> metrics() {
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    if (turns == 0) {
+      return metrics;
+    }
+    metrics.put(Metrics.ERROR_RATE, errors / (double) turns);
+    metrics.put(Metrics.SAFETY_PASS_RATE, 1.0 - unsafe / (double) turns);
+    metrics.put(Metrics.EMPTY_RESPONSE_RATE, emptyResponses / (double) turns);
+    metrics.put(Metrics.COST_PER_TURN_USD, costUsd / turns);
+    metrics.put(Metrics.COST_PER_UNIT_USD, costUsd / units.size());
+    metrics.put(Metrics.TOKENS_PER_TURN, (promptTokens + completionTokens) / (double) turns);
+    double[] latencyQuantiles = latency.getValuesAtQuantiles(new double[] {0.5, 0.95, 0.99});
+    metrics.put(Metrics.LATENCY_P50_MS, latencyQuantiles[0]);
+    metrics.put(Metrics.LATENCY_P95_MS, latencyQuantiles[1]);
+    metrics.put(Metrics.LATENCY_P99_MS, latencyQuantiles[2]);
+    if (!ttft.isEmpty()) {
+      double[] ttftQuantiles = ttft.getValuesAtQuantiles(new double[] {0.5, 0.95, 0.99});
+      metrics.put(Metrics.TTFT_P50_MS, ttftQuantiles[0]);
+      metrics.put(Metrics.TTFT_P95_MS, ttftQuantiles[1]);
+      metrics.put(Metrics.TTFT_P99_MS, ttftQuantiles[2]);
+    }
+    if (tpotCount > 0) {
+      metrics.put(Metrics.TPOT_MEAN_MS, tpotSum / tpotCount);
+    }
+    return metrics;
+  }
+
+  public double latencyQuantile(double q) {
+    return latency.getValueAtQuantile(q);
+  }
+
+  public long windowStart() {
+    return windowStart;
+  }
+
+  public long windowEnd() {
+    return windowStart + windowMs;
+  }
+
+  public long windowMs() {
+    return windowMs;
+  }
+
+  public long closeTime() {
+    return WindowBounds.closeTime(windowStart, windowMs, allowedLatenessMs);
+  }
+
+  public int definitionVersion() {
+    return definitionVersion;
+  }
+
+  public long turns() {
+    return turns;
+  }
+
+  public long units() {
+    return units.size();
+  }
+
+  public long errors() {
+    return errors;
+  }
+
+  public long unsafe() {
+    return unsafe;
+  }
+
+  public long emptyResponses() {
+    return emptyResponses;
+  }
+
+  public long lateEvents() {
+    return lateEvents;
+  }
+
+  public long promptTokens() {
+    return promptTokens;
+  }
+
+  public long completionTokens() {
+    return completionTokens;
+  }
+
+  public double costUsd() {
+    return costUsd;
+  }
+
+  public List<String> evidenceRequestIds() {
+    return evidence.stream().map(Evidence::requestId).toList();
+  }
+
+  /** A versioned binary form for Flink state and checkpoints. */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeByte(FORMAT_VERSION);
+    out.writeLong(windowStart);
+    out.writeLong(windowMs);
+    out.writeLong(allowedLatenessMs);
+    out.writeInt(definitionVersion);
+    out.writeLong(turns);
+    out.writeLong(errors);
+    out.writeLong(unsafe);
+    out.writeLong(emptyResponses);
+    out.writeLong(lateEvents);
+    out.writeLong(promptTokens);
+    out.writeLong(completionTokens);
+    out.writeDouble(costUsd);
+    out.writeDouble(tpotSum);
+    out.writeLong(tpotCount);
+    out.writeInt(units.size());
+    for (long unit : units) {
+      out.writeLong(unit);
+    }
+    writeSketch(latency, out);
+    writeSketch(ttft, out);
+    out.writeByte(evidence.size());
+    for (Evidence e : evidence) {
+      out.writeUTF(e.requestId());
+      out.writeBoolean(e.flagged());
+      out.writeDouble(e.latencyMs());
+    }
+  }
+
+  public static WindowStats readFrom(DataInput in) throws IOException {
+    byte version = in.readByte();
+    if (version != FORMAT_VERSION) {
+      throw new IOException("unknown WindowStats format version " + version);
+    }
+    long windowStart = in.readLong();
+    long windowMs = in.readLong();
+    long allowedLatenessMs = in.readLong();
+    int definitionVersion = in.readInt();
+    long turns = in.readLong();
+    long errors = in.readLong();
+    long unsafe = in.readLong();
+    long empty = in.readLong();
+    long late = in.readLong();
+    long promptTokens = in.readLong();
+    long completionTokens = in.readLong();
+    double cost = in.readDouble();
+    double tpotSum = in.readDouble();
+    long tpotCount = in.readLong();
+    int unitCount = in.readInt();
+    Set<Long> units = new HashSet<>(Math.max(16, unitCount * 2));
+    for (int i = 0; i < unitCount; i++) {
+      units.add(in.readLong());
+    }
+    DDSketch latency = readSketch(in);
+    DDSketch ttft = readSketch(in);
+    int evidenceCount = in.readByte();
+    List<Evidence> evidence = new ArrayList<>(evidenceCount);
+    for (int i = 0; i < evidenceCount; i++) {
+      evidence.add(new Evidence(in.readUTF(), in.readBoolean(), in.readDouble()));
+    }
+    WindowStats stats = new WindowStats(windowStart, windowMs, allowedLatenessMs, definitionVersion, units, latency, ttft, evidence);
+    stats.turns = turns;
+    stats.errors = errors;
+    stats.unsafe = unsafe;
+    stats.emptyResponses = empty;
+    stats.lateEvents = late;
+    stats.promptTokens = promptTokens;
+    stats.completionTokens = completionTokens;
+    stats.costUsd = cost;
+    stats.tpotSum = tpotSum;
+    stats.tpotCount = tpotCount;
+    return stats;
+  }
+
+  private static void writeSketch(DDSketch sketch, DataOutput out) throws IOException {
+    GrowingByteArrayOutput buffer = GrowingByteArrayOutput.withDefaultInitialCapacity();
+    sketch.encode(buffer, false);
+    out.writeInt(buffer.numWrittenBytes());
+    out.write(buffer.backingArray(), 0, buffer.numWrittenBytes());
+  }
+
+  private static DDSketch readSketch(DataInput in) throws IOException {
+    byte[] bytes = new byte[in.readInt()];
+    in.readFully(bytes);
+    return DDSketch.decode(ByteArrayInput.wrap(bytes), () -> new CollapsingLowestDenseStore(MAX_BINS));
+  }
+}

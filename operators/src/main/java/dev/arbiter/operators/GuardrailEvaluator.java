@@ -1,0 +1,136 @@
+package dev.arbiter.operators;
+
+import dev.arbiter.avro.ControlCommand;
+import dev.arbiter.avro.ExperimentDefinition;
+import dev.arbiter.avro.GuardrailRule;
+import dev.arbiter.avro.VariantShare;
+import dev.arbiter.avro.WindowSummary;
+import dev.arbiter.core.Commands;
+import dev.arbiter.core.Guardrail;
+import dev.arbiter.core.Streak;
+import dev.arbiter.core.Verdict;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.annotation.VisibleForTesting;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Applies an experiment's guardrail rules to its closed windows, keyed by experiment so control and
+ * treatment windows meet. Summaries of one window reach this operator from several window subtasks;
+ * each was emitted at the window's close time, so a timer at that time fires only after all of
+ * them arrived. Windows are then judged in order, and each (rule, variant, segment) streak lives in
+ * keyed state.
+ */
+public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, WindowSummary, ExperimentDefinition, ControlCommand> {
+
+  @VisibleForTesting
+  static final MapStateDescriptor<String, WindowSummary> CLOSED =
+      new MapStateDescriptor<>("closed-windows", Types.STRING, new AvroTypeInfo<>(WindowSummary.class));
+
+  @VisibleForTesting
+  static final MapStateDescriptor<String, Streak> STREAKS =
+      new MapStateDescriptor<>("streaks", Types.STRING, TypeInformation.of(Streak.class));
+
+  private transient MapState<String, WindowSummary> closed;
+  private transient MapState<String, Streak> streaks;
+  private transient Counters counters;
+
+  @Override
+  public void open(OpenContext openContext) {
+    closed = getRuntimeContext().getMapState(CLOSED);
+    streaks = getRuntimeContext().getMapState(STREAKS);
+    counters = new Counters(getRuntimeContext().getMetricGroup());
+  }
+
+  @Override
+  public void processElement(WindowSummary summary, ReadOnlyContext ctx, Collector<ControlCommand> out) throws Exception {
+    long closeTime = ctx.timestamp() == null ? summary.getWindowEnd() - 1 : ctx.timestamp();
+    closed.put(closeTime + "|" + summary.getWindowStart() + "|" + summary.getVariantId() + "|" + summary.getSegment(), summary);
+    ctx.timerService().registerEventTimeTimer(closeTime);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<ControlCommand> out) throws Exception {
+    // window start -> segment -> variant -> summary, in order so streaks advance window by window
+    TreeMap<Long, TreeMap<String, Map<String, WindowSummary>>> ready = new TreeMap<>();
+    List<String> done = new ArrayList<>();
+    for (Map.Entry<String, WindowSummary> entry : closed.entries()) {
+      long closeTime = Long.parseLong(entry.getKey().substring(0, entry.getKey().indexOf('|')));
+      if (closeTime <= timestamp) {
+        WindowSummary s = entry.getValue();
+        ready.computeIfAbsent(s.getWindowStart(), k -> new TreeMap<>())
+            .computeIfAbsent(s.getSegment(), k -> new TreeMap<>())
+            .put(s.getVariantId(), s);
+        done.add(entry.getKey());
+      }
+    }
+    for (String key : done) {
+      closed.remove(key);
+    }
+    ExperimentDefinition definition = ctx.getBroadcastState(Outputs.REGISTRY).get(ctx.getCurrentKey());
+    if (definition == null) {
+      return;
+    }
+    for (TreeMap<String, Map<String, WindowSummary>> window : ready.values()) {
+      judge(definition, window, out);
+    }
+  }
+
+  private void judge(ExperimentDefinition definition, TreeMap<String, Map<String, WindowSummary>> window,
+      Collector<ControlCommand> out) throws Exception {
+    WindowSummary any = window.firstEntry().getValue().values().iterator().next();
+    if (any.getWindowStart() < definition.getStartTime() + definition.getBurnInMs()) {
+      counters.counter("windowsInBurnIn").inc();
+      return;
+    }
+    for (GuardrailRule rule : definition.getGuardrails()) {
+      Guardrail guardrail = new Guardrail(rule);
+      for (Map.Entry<String, Map<String, WindowSummary>> segment : window.entrySet()) {
+        if (!guardrail.watches(segment.getKey())) {
+          continue;
+        }
+        for (VariantShare variant : definition.getVariants()) {
+          if (variant.getId().equals(definition.getControlVariant())) {
+            continue;
+          }
+          WindowSummary treatment = segment.getValue().get(variant.getId());
+          Verdict verdict = guardrail.evaluate(treatment);
+          if (verdict.kind() == Verdict.Kind.INCONCLUSIVE) {
+            counters.inc("inconclusiveWindows", verdict.reason());
+            continue;
+          }
+          String streakKey = rule.getId() + "|" + variant.getId() + "|" + segment.getKey();
+          Streak streak = streaks.get(streakKey);
+          if (streak == null) {
+            streak = new Streak();
+          }
+          Streak.Step step = streak.record(verdict.kind(), rule.getConsecutiveWindows(), rule.getRecoveryWindows());
+          if (step != Streak.Step.NONE) {
+            ControlCommand command = Commands.guardrail(definition, rule, treatment, verdict, step, streak.breaches);
+            counters.inc("commands", command.getAction());
+            out.collect(command);
+          }
+          if (streak.isIdle()) {
+            streaks.remove(streakKey);
+          } else {
+            streaks.put(streakKey, streak);
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void processBroadcastElement(ExperimentDefinition definition, Context ctx, Collector<ControlCommand> out) throws Exception {
+    Registry.accept(ctx.getBroadcastState(Outputs.REGISTRY), definition);
+  }
+}

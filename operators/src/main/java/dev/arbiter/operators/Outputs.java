@@ -1,0 +1,31 @@
+package dev.arbiter.operators;
+
+import dev.arbiter.avro.ControlCommand;
+import dev.arbiter.avro.DeadLetter;
+import dev.arbiter.avro.ExperimentDefinition;
+import dev.arbiter.core.Ingested;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.util.OutputTag;
+
+/** Side outputs and the broadcast registry state shared by Arbiter's operators. */
+public final class Outputs {
+  public static final TypeInformation<DeadLetter> DEAD_LETTER_TYPE = new AvroTypeInfo<>(DeadLetter.class);
+  public static final TypeInformation<ControlCommand> COMMAND_TYPE = new AvroTypeInfo<>(ControlCommand.class);
+  public static final TypeInformation<ExperimentDefinition> DEFINITION_TYPE = new AvroTypeInfo<>(ExperimentDefinition.class);
+
+  /** Rejected and late records, each with a reason. */
+  public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", DEAD_LETTER_TYPE);
+  /** Commands that do not come from the guardrail evaluator (registration rejections). */
+  public static final OutputTag<ControlCommand> COMMANDS = new OutputTag<>("commands", COMMAND_TYPE);
+  /** Turns of experiments not (yet) in the registry, to be held until their definition arrives. */
+  public static final OutputTag<Ingested> PENDING = new OutputTag<>("pending", TypeInformation.of(Ingested.class));
+
+  /** The registry: experiment id to its newest accepted definition, broadcast to every operator that needs it. */
+  public static final MapStateDescriptor<String, ExperimentDefinition> REGISTRY =
+      new MapStateDescriptor<>("experiment-registry", Types.STRING, DEFINITION_TYPE);
+
+  private Outputs() {}
+}
