@@ -103,13 +103,30 @@ public final class WireFormat {
       return Decoded.rejected(Rejection.TRUNCATED, "the record ends before its schema does");
     } catch (IOException | AvroRuntimeException | ArrayIndexOutOfBoundsException
         | NegativeArraySizeException | IllegalArgumentException e) {
+      if (endedEarly(e)) {
+        return Decoded.rejected(Rejection.TRUNCATED, "the record ends before its schema does");
+      }
       return Decoded.rejected(Rejection.MALFORMED_AVRO, describe(e));
     } catch (OutOfMemoryError e) {
       return Decoded.rejected(Rejection.MALFORMED_AVRO, "a length prefix asks for more memory than exists");
     }
   }
 
+  /** The message decoder wraps the binary decoder's EOFException; unwrap to tell truncation apart. */
+  private static boolean endedEarly(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof EOFException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static String describe(Throwable e) {
+    Throwable cause = e.getCause() != null && e.getCause() != e ? e.getCause() : e;
+    if (cause != e) {
+      return describe(cause);
+    }
     String message = e.getMessage();
     return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }
