@@ -42,8 +42,9 @@ public final class WindowStats {
   private long lateEvents;
   private long promptTokens;
   private long completionTokens;
-  private double costUsd;
-  private double tpotSum;
+  /** Sums in fixed point so that they do not depend on arrival order, and neither do decisions. */
+  private long costNanoUsd;
+  private long tpotSumMicros;
   private long tpotCount;
   private final Set<Long> units;
   private final DDSketch latency;
@@ -96,14 +97,14 @@ public final class WindowStats {
     }
     promptTokens += turn.promptTokens;
     completionTokens += turn.completionTokens;
-    costUsd += turn.costUsd;
+    costNanoUsd += Math.round(turn.costUsd * 1e9);
     units.add(turn.unitHash);
     latency.accept(turn.latencyMs);
     if (!Double.isNaN(turn.ttftMs)) {
       ttft.accept(turn.ttftMs);
     }
     if (!Double.isNaN(turn.tpotMs)) {
-      tpotSum += turn.tpotMs;
+      tpotSumMicros += Math.round(turn.tpotMs * 1e3);
       tpotCount++;
     }
     definitionVersion = Math.max(definitionVersion, turn.definitionVersion);
@@ -137,8 +138,8 @@ public final class WindowStats {
     lateEvents += other.lateEvents;
     promptTokens += other.promptTokens;
     completionTokens += other.completionTokens;
-    costUsd += other.costUsd;
-    tpotSum += other.tpotSum;
+    costNanoUsd += other.costNanoUsd;
+    tpotSumMicros += other.tpotSumMicros;
     tpotCount += other.tpotCount;
     units.addAll(other.units);
     latency.mergeWith(other.latency);
@@ -158,8 +159,8 @@ public final class WindowStats {
     metrics.put(Metrics.ERROR_RATE, errors / (double) turns);
     metrics.put(Metrics.SAFETY_PASS_RATE, 1.0 - unsafe / (double) turns);
     metrics.put(Metrics.EMPTY_RESPONSE_RATE, emptyResponses / (double) turns);
-    metrics.put(Metrics.COST_PER_TURN_USD, costUsd / turns);
-    metrics.put(Metrics.COST_PER_UNIT_USD, costUsd / units.size());
+    metrics.put(Metrics.COST_PER_TURN_USD, costUsd() / turns);
+    metrics.put(Metrics.COST_PER_UNIT_USD, costUsd() / units.size());
     metrics.put(Metrics.TOKENS_PER_TURN, (promptTokens + completionTokens) / (double) turns);
     double[] latencyQuantiles = latency.getValuesAtQuantiles(new double[] {0.5, 0.95, 0.99});
     metrics.put(Metrics.LATENCY_P50_MS, latencyQuantiles[0]);
@@ -172,7 +173,7 @@ public final class WindowStats {
       metrics.put(Metrics.TTFT_P99_MS, ttftQuantiles[2]);
     }
     if (tpotCount > 0) {
-      metrics.put(Metrics.TPOT_MEAN_MS, tpotSum / tpotCount);
+      metrics.put(Metrics.TPOT_MEAN_MS, tpotSumMicros / 1e3 / tpotCount);
     }
     return metrics;
   }
@@ -234,7 +235,7 @@ public final class WindowStats {
   }
 
   public double costUsd() {
-    return costUsd;
+    return costNanoUsd / 1e9;
   }
 
   public List<String> evidenceRequestIds() {
@@ -255,8 +256,8 @@ public final class WindowStats {
     out.writeLong(lateEvents);
     out.writeLong(promptTokens);
     out.writeLong(completionTokens);
-    out.writeDouble(costUsd);
-    out.writeDouble(tpotSum);
+    out.writeLong(costNanoUsd);
+    out.writeLong(tpotSumMicros);
     out.writeLong(tpotCount);
     out.writeInt(units.size());
     for (long unit : units) {
@@ -288,8 +289,8 @@ public final class WindowStats {
     long late = in.readLong();
     long promptTokens = in.readLong();
     long completionTokens = in.readLong();
-    double cost = in.readDouble();
-    double tpotSum = in.readDouble();
+    long costNanoUsd = in.readLong();
+    long tpotSumMicros = in.readLong();
     long tpotCount = in.readLong();
     int unitCount = in.readInt();
     Set<Long> units = new HashSet<>(Math.max(16, unitCount * 2));
@@ -311,8 +312,8 @@ public final class WindowStats {
     stats.lateEvents = late;
     stats.promptTokens = promptTokens;
     stats.completionTokens = completionTokens;
-    stats.costUsd = cost;
-    stats.tpotSum = tpotSum;
+    stats.costNanoUsd = costNanoUsd;
+    stats.tpotSumMicros = tpotSumMicros;
     stats.tpotCount = tpotCount;
     return stats;
   }

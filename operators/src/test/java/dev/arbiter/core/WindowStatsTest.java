@@ -1,0 +1,135 @@
+package dev.arbiter.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class WindowStatsTest {
+
+  static TurnObservation turn(String request, String unit, double latency, boolean unsafe) {
+    TurnObservation o = new TurnObservation();
+    o.requestId = request;
+    o.unitHash = UnitHash.of(unit);
+    o.latencyMs = latency;
+    o.ttftMs = latency / 5;
+    o.costUsd = 0.002;
+    o.promptTokens = 100;
+    o.completionTokens = 50;
+    o.unsafe = unsafe;
+    o.definitionVersion = 1;
+    return o;
+  }
+
+  /** Heavy-tailed latencies: lognormal body with a Pareto tail, as cold starts and retries produce. */
+  static double[] latencies(long seed, int n) {
+    SplittableRandom random = new SplittableRandom(seed);
+    double[] values = new double[n];
+    for (int i = 0; i < n; i++) {
+      double gaussian = Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+      values[i] = random.nextDouble() < 0.07
+          ? 3000 / Math.pow(1 - random.nextDouble(), 1 / 1.5)
+          : 1200 * Math.exp(0.6 * gaussian);
+    }
+    return values;
+  }
+
+  /** The exact quantile by the lower nearest rank, the definition DDSketch's guarantee is stated against. */
+  static double exactQuantile(double[] values, double q) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[(int) Math.floor(q * (sorted.length - 1))];
+  }
+
+  @Test
+  void quantilesStayWithinTheSketchRelativeErrorOnHeavyTails() {
+    for (long seed = 1; seed <= 5; seed++) {
+      double[] values = latencies(seed, 20_000);
+      WindowStats stats = new WindowStats(0, 60_000, 0, 1);
+      for (int i = 0; i < values.length; i++) {
+        stats.add(turn("r" + i, "u" + i, values[i], false), false);
+      }
+      for (double q : new double[] {0.5, 0.95, 0.99}) {
+        double exact = exactQuantile(values, q);
+        assertThat(stats.latencyQuantile(q)).as("seed %d q %.2f", seed, q)
+            .isCloseTo(exact, org.assertj.core.data.Offset.offset(exact * WindowStats.RELATIVE_ACCURACY * 1.0001));
+      }
+    }
+  }
+
+  @Test
+  void countsRatesAndDistinctUnits() {
+    WindowStats stats = new WindowStats(0, 60_000, 0, 1);
+    stats.add(turn("a", "u1", 1000, false), false);
+    stats.add(turn("b", "u1", 2000, true), true);
+    stats.add(turn("c", "u2", 3000, false), false);
+    stats.add(turn("d", "u3", 4000, false), false);
+    assertThat(stats.turns()).isEqualTo(4);
+    assertThat(stats.units()).isEqualTo(3);
+    assertThat(stats.lateEvents()).isEqualTo(1);
+    assertThat(stats.metrics()).containsEntry(Metrics.SAFETY_PASS_RATE, 0.75).containsEntry(Metrics.ERROR_RATE, 0.0);
+    assertThat(stats.metrics().get(Metrics.COST_PER_UNIT_USD)).isCloseTo(0.008 / 3, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(stats.metrics().get(Metrics.TOKENS_PER_TURN)).isEqualTo(150.0);
+    // flagged first, then slowest
+    assertThat(stats.evidenceRequestIds()).containsExactly("b", "d", "c", "a");
+  }
+
+  @Test
+  void emptyWindowHasNoMetricsRatherThanZeros() {
+    assertThat(new WindowStats(0, 60_000, 0, 1).metrics()).isEmpty();
+  }
+
+  @Test
+  void mergeEqualsOneAggregateAndEvidenceIgnoresArrivalOrder() throws Exception {
+    double[] values = latencies(9, 2_000);
+    List<TurnObservation> turns = new ArrayList<>();
+    for (int i = 0; i < values.length; i++) {
+      turns.add(turn("r" + i, "u" + (i % 700), values[i], i % 97 == 0));
+    }
+    WindowStats whole = new WindowStats(0, 60_000, 0, 1);
+    turns.forEach(t -> whole.add(t, false));
+    Collections.shuffle(turns, new java.util.Random(3));
+    WindowStats left = new WindowStats(0, 60_000, 0, 1);
+    WindowStats right = new WindowStats(0, 60_000, 0, 1);
+    for (int i = 0; i < turns.size(); i++) {
+      (i % 2 == 0 ? left : right).add(turns.get(i), false);
+    }
+    left.merge(right);
+    assertThat(left.turns()).isEqualTo(whole.turns());
+    assertThat(left.units()).isEqualTo(700);
+    assertThat(left.metrics()).isEqualTo(whole.metrics());
+    assertThat(left.evidenceRequestIds()).isEqualTo(whole.evidenceRequestIds());
+  }
+
+  @Test
+  void binaryFormRoundTrips() throws Exception {
+    WindowStats stats = new WindowStats(120_000, 60_000, 30_000, 3);
+    double[] values = latencies(4, 500);
+    for (int i = 0; i < values.length; i++) {
+      stats.add(turn("r" + i, "u" + i, values[i], i == 7), i % 50 == 0);
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    stats.writeTo(new DataOutputStream(bytes));
+    WindowStats copy = WindowStats.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+    assertThat(copy.metrics()).isEqualTo(stats.metrics());
+    assertThat(copy.units()).isEqualTo(stats.units());
+    assertThat(copy.lateEvents()).isEqualTo(stats.lateEvents());
+    assertThat(copy.closeTime()).isEqualTo(WindowBounds.closeTime(120_000, 60_000, 30_000));
+    assertThat(copy.definitionVersion()).isEqualTo(3);
+    assertThat(copy.evidenceRequestIds()).isEqualTo(stats.evidenceRequestIds());
+  }
+
+  @Test
+  void windowsAlignToTheEpoch() {
+    assertThat(WindowBounds.startOf(1_763_800_059_999L, 60_000)).isEqualTo(1_763_800_020_000L);
+    assertThat(WindowBounds.startOf(-1, 60_000)).isEqualTo(-60_000);
+  }
+}

@@ -1,0 +1,142 @@
+package dev.arbiter.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import dev.arbiter.avro.ControlCommand;
+import dev.arbiter.avro.ExperimentDefinition;
+import dev.arbiter.avro.GuardrailRule;
+import dev.arbiter.avro.VariantShare;
+import dev.arbiter.avro.WindowSummary;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+class GuardrailEvaluatorTest {
+  static final long WINDOW = 60_000;
+  static final long LATENESS = 30_000;
+
+  static ExperimentDefinition definition(Consumer<ExperimentDefinition.Builder> change) {
+    ExperimentDefinition.Builder builder = ExperimentDefinition.newBuilder().setExperimentId("e").setVersion(3)
+        .setControlVariant("control").setVariants(List.of(new VariantShare("control", 0.5), new VariantShare("treatment", 0.5)))
+        .setAssignmentSalt("e").setStartTime(0).setWindowMs(WINDOW).setAllowedLatenessMs(LATENESS)
+        .setGuardrails(List.of(GuardrailRule.newBuilder().setId("latency").setMetric("latency_p95_ms").setDirection("max")
+            .setThreshold(3000).setMinSamples(50).setConsecutiveWindows(2).setAction("PAUSE_EXPOSURE").build()));
+    change.accept(builder);
+    return builder.build();
+  }
+
+  static WindowSummary window(String variant, int index, double p95, long turns) {
+    return WindowSummary.newBuilder().setExperimentId("e").setDefinitionVersion(3).setVariantId(variant).setSegment("*")
+        .setWindowStart(index * WINDOW).setWindowEnd((index + 1) * WINDOW).setTurns(turns).setUnits(turns / 2).setErrors(0)
+        .setUnsafe(0).setEmptyResponses(0).setCostUsd(0).setPromptTokens(0).setCompletionTokens(0)
+        .setMetrics(Map.of("latency_p95_ms", p95)).setEvidenceRequestIds(List.of("req-" + index)).build();
+  }
+
+  static long close(int index) {
+    return (index + 1) * WINDOW - 1 + LATENESS;
+  }
+
+  static KeyedBroadcastOperatorTestHarness<String, WindowSummary, ExperimentDefinition, ControlCommand> harness(
+      ExperimentDefinition definition) throws Exception {
+    var harness = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+        new GuardrailEvaluator(), WindowSummary::getExperimentId, Types.STRING, Outputs.REGISTRY);
+    harness.processBroadcastElement(definition, 0);
+    // As in the job: the registry input never holds back event time once definitions are read.
+    harness.processBroadcastWatermark(Long.MAX_VALUE);
+    return harness;
+  }
+
+  /** Feeds both variants' summaries of each window, in the order the window operator emits them. */
+  static void feed(KeyedBroadcastOperatorTestHarness<String, WindowSummary, ExperimentDefinition, ControlCommand> harness,
+      double[] treatmentP95, long[] treatmentTurns) throws Exception {
+    for (int i = 0; i < treatmentP95.length; i++) {
+      harness.processElement(window("control", i, 2000, 200), close(i));
+      harness.processElement(window("treatment", i, treatmentP95[i], treatmentTurns[i]), close(i));
+      harness.processWatermark(close(i));
+    }
+  }
+
+  @Test
+  void alertsThenActsOnceThenStaysQuietUntilRecovered() throws Exception {
+    try (var harness = harness(definition(b -> { }))) {
+      feed(harness, new double[] {2000, 3500, 3600, 3700, 2000, 3800, 3900},
+          new long[] {200, 200, 200, 200, 200, 200, 200});
+      assertThat(harness.extractOutputValues())
+          .extracting(ControlCommand::getAction, ControlCommand::getWindowStart, ControlCommand::getStreak)
+          .containsExactly(tuple("ALERT", 1 * WINDOW, 1), tuple("PAUSE_EXPOSURE", 2 * WINDOW, 2),
+              tuple("ALERT", 5 * WINDOW, 1), tuple("PAUSE_EXPOSURE", 6 * WINDOW, 2));
+      ControlCommand pause = harness.extractOutputValues().get(1);
+      assertThat(pause.getObserved()).isEqualTo(3600.0);
+      assertThat(pause.getThreshold()).isEqualTo(3000.0);
+      assertThat(pause.getDefinitionVersion()).isEqualTo(3);
+      assertThat(pause.getEvidenceRequestIds()).containsExactly("req-2");
+      assertThat(pause.getVariantId()).isEqualTo("treatment");
+      assertThat(harness.numEventTimeTimers()).isZero();
+    }
+  }
+
+  @Test
+  void underSampledWindowNeitherBreaksNorExtendsTheStreak() throws Exception {
+    try (var harness = harness(definition(b -> { }))) {
+      feed(harness, new double[] {3500, 9000, 3500}, new long[] {200, 10, 200});
+      assertThat(harness.extractOutputValues()).extracting(ControlCommand::getAction, ControlCommand::getWindowStart)
+          .containsExactly(tuple("ALERT", 0L), tuple("PAUSE_EXPOSURE", 2 * WINDOW));
+    }
+  }
+
+  @Test
+  void controlIsNeverJudgedAgainstTreatmentThresholds() throws Exception {
+    try (var harness = harness(definition(b -> { }))) {
+      for (int i = 0; i < 3; i++) {
+        harness.processElement(window("control", i, 9000, 200), close(i));
+        harness.processElement(window("treatment", i, 2000, 200), close(i));
+        harness.processWatermark(close(i));
+      }
+      assertThat(harness.extractOutputValues()).isEmpty();
+    }
+  }
+
+  @Test
+  void burnInWindowsFeedNoRule() throws Exception {
+    try (var harness = harness(definition(b -> b.setBurnInMs(2 * WINDOW)))) {
+      feed(harness, new double[] {5000, 5000, 5000}, new long[] {200, 200, 200});
+      assertThat(harness.extractOutputValues()).extracting(ControlCommand::getAction, ControlCommand::getWindowStart)
+          .containsExactly(tuple("ALERT", 2 * WINDOW));
+    }
+  }
+
+  @Test
+  void aWindowThatStartsBeforeTheExperimentIsNotJudged() throws Exception {
+    try (var harness = harness(definition(b -> b.setStartTime(1)))) {
+      feed(harness, new double[] {5000, 5000, 5000}, new long[] {200, 200, 200});
+      assertThat(harness.extractOutputValues()).extracting(ControlCommand::getAction, ControlCommand::getWindowStart)
+          .containsExactly(tuple("ALERT", WINDOW), tuple("PAUSE_EXPOSURE", 2 * WINDOW));
+    }
+  }
+
+  @Test
+  void dryRunMarksTheSameCommands() throws Exception {
+    try (var harness = harness(definition(b -> b.setDryRun(true)))) {
+      feed(harness, new double[] {5000, 5000}, new long[] {200, 200});
+      assertThat(harness.extractOutputValues()).extracting(ControlCommand::getAction, ControlCommand::getDryRun)
+          .containsExactly(tuple("ALERT", true), tuple("PAUSE_EXPOSURE", true));
+    }
+  }
+
+  @Test
+  void summariesOfALaterWindowWaitForTheirOwnClose() throws Exception {
+    try (var harness = harness(definition(b -> { }))) {
+      harness.processElement(window("treatment", 0, 5000, 200), close(0));
+      harness.processElement(window("treatment", 1, 5000, 200), close(1));
+      harness.processWatermark(close(0));
+      assertThat(harness.extractOutputValues()).extracting(ControlCommand::getWindowStart).containsExactly(0L);
+      harness.processWatermark(close(1));
+      assertThat(harness.extractOutputValues()).extracting(ControlCommand::getWindowStart).containsExactly(0L, WINDOW);
+    }
+  }
+}
