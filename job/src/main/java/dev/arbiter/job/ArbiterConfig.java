@@ -84,6 +84,17 @@ public final class ArbiterConfig implements Serializable {
     return Collections.unmodifiableList(ALL);
   }
 
+  /** The README's option table, one row per setting. */
+  public static String markdownTable() {
+    StringBuilder table = new StringBuilder("| option | default | meaning |\n|---|---|---|\n");
+    for (Setting setting : ALL) {
+      table.append("| `--").append(setting.key()).append("` | ")
+          .append(setting.defaultValue().isEmpty() ? "" : "`" + setting.defaultValue() + "`")
+          .append(" | ").append(setting.doc()).append(" |\n");
+    }
+    return table.toString();
+  }
+
   public static Setting find(String key) {
     for (Setting setting : ALL) {
       if (setting.key().equals(key)) {
