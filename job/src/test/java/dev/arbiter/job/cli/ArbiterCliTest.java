@@ -1,0 +1,74 @@
+package dev.arbiter.job.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** User errors exit with code 2 and exactly one line on stderr, never a stack trace. */
+class ArbiterCliTest {
+
+  record Outcome(int exitCode, String err, String out) {}
+
+  static Outcome run(String... args) {
+    CommandLine cli = ArbiterCli.commandLine();
+    StringWriter err = new StringWriter();
+    StringWriter out = new StringWriter();
+    cli.setErr(new PrintWriter(err));
+    cli.setOut(new PrintWriter(out));
+    int exit = cli.execute(args);
+    return new Outcome(exit, err.toString(), out.toString());
+  }
+
+  static void assertOneLineUserError(Outcome outcome, String expected) {
+    assertThat(outcome.exitCode()).isEqualTo(ArbiterCli.USER_ERROR);
+    assertThat(outcome.err().lines()).singleElement().asString().contains(expected).doesNotContain("Exception");
+  }
+
+  @Test
+  void badOptionValueNamesTheOptionAndTheAllowedValues() {
+    assertOneLineUserError(run("run", "--delivery", "sometimes"), "option --delivery must be one of exactly-once, at-least-once");
+    assertOneLineUserError(run("run", "--checkpoint.interval-ms", "-5"), "option --checkpoint.interval-ms must be greater than 0");
+    assertOneLineUserError(run("run", "--parallelism", "two"), "option --parallelism must be a whole number");
+  }
+
+  @Test
+  void unknownOptionIsOneLine() {
+    assertOneLineUserError(run("run", "--bootstrap-server", "x:1"), "Unknown option");
+  }
+
+  @Test
+  void everyConfigSettingIsAFlagOfRun() {
+    Outcome help = run("run", "--help");
+    assertThat(help.exitCode()).isZero();
+    for (var setting : dev.arbiter.job.ArbiterConfig.all()) {
+      assertThat(help.out()).contains("--" + setting.key());
+    }
+  }
+
+  @Test
+  void backtestWithMissingOrInvalidDefinitionsSaysWhatToFix(@TempDir Path dir) throws Exception {
+    Path events = Files.writeString(dir.resolve("events.jsonl"), "{}\n");
+    assertOneLineUserError(run("backtest", "--definitions", dir.resolve("nope.json").toString(), "--events", events.toString(),
+        "--out", dir.resolve("out.jsonl").toString()), "does not exist");
+    Path definition = Files.writeString(dir.resolve("d.yaml"),
+        "experiment_id: e\nversion: 1\ncontrol_variant: a\nvariants: [{id: a, share: 0.5}, {id: b, share: 0.4}]\n"
+            + "assignment_salt: s\nstart_time: 1\nwindow_ms: 60000\n");
+    assertOneLineUserError(run("backtest", "--definitions", definition.toString(), "--events", events.toString(),
+        "--out", dir.resolve("out.jsonl").toString()), "shares must sum to 1");
+    Path typo = Files.writeString(dir.resolve("t.json"), "{\"experiment_id\":\"e\",\"versoin\":1}");
+    assertOneLineUserError(run("backtest", "--definitions", typo.toString(), "--events", events.toString(),
+        "--out", dir.resolve("out.jsonl").toString()), "unknown field 'versoin'");
+  }
+
+  @Test
+  void demoRejectsImpossibleArguments() {
+    assertOneLineUserError(run("demo", "--duration", "soon"), "not a duration");
+    assertOneLineUserError(run("demo", "--rate", "0"), "--rate must be between");
+  }
+}
