@@ -14,31 +14,49 @@ public final class Commands {
 
   /** The command for a guardrail streak step on one window. */
   public static ControlCommand guardrail(
-      ExperimentDefinition definition, GuardrailRule rule, WindowSummary window, Verdict verdict,
-      Streak.Step step, int streak) {
-    String action = step == Streak.Step.ACT ? rule.getAction() : ALERT;
+      ExperimentDefinition definition, Guardrail guardrail, Guardrail.Level level, WindowSummary treatment,
+      WindowSummary control, Verdict verdict, Streak.Step step, int streak) {
+    GuardrailRule rule = guardrail.rule();
+    String action = step == Streak.Step.ACT ? level.action() : ALERT;
+    Double controlValue = control == null ? null : control.getMetrics().get(rule.getMetric());
     return ControlCommand.newBuilder()
-        .setCommandId(CommandId.of(definition.getExperimentId(), definition.getVersion(), rule.getId(),
-            window.getVariantId(), window.getSegment(), window.getWindowStart(), action))
+        .setCommandId(CommandId.of(definition.getExperimentId(), definition.getVersion(), rule.getId(), level.index(),
+            treatment.getVariantId(), treatment.getSegment(), treatment.getWindowStart(), action))
         .setExperimentId(definition.getExperimentId())
         .setDefinitionVersion(definition.getVersion())
-        .setVariantId(window.getVariantId())
-        .setSegment(window.getSegment())
+        .setVariantId(treatment.getVariantId())
+        .setSegment(treatment.getSegment())
         .setAction(action)
         .setRuleId(rule.getId())
+        .setSeverity(level.index())
         .setMetric(rule.getMetric())
         .setObserved(verdict.observed())
         .setThreshold(verdict.threshold())
+        .setControlObserved(guardrail.comparesWithControl() || guardrail.baseline() != null ? controlValue : null)
         .setStreak(streak)
-        .setWindowStart(window.getWindowStart())
-        .setWindowEnd(window.getWindowEnd())
+        .setWindowStart(treatment.getWindowStart())
+        .setWindowEnd(treatment.getWindowEnd())
         .setSamples(verdict.samples())
-        .setDryRun(definition.getDryRun())
-        .setEvidenceRequestIds(window.getEvidenceRequestIds())
-        .setEventTime(window.getWindowEnd())
-        .setReason(rule.getMetric() + " " + verdict.observed() + (Guardrail.DIRECTION_MAX.equals(rule.getDirection()) ? " > " : " < ")
-            + verdict.threshold() + " in " + streak + " consecutive window(s)")
+        .setDryRun(guardrail.dryRun(definition.getDryRun()))
+        .setEvidenceRequestIds(treatment.getEvidenceRequestIds())
+        .setEventTime(treatment.getWindowEnd())
+        .setReason(reason(guardrail, level, verdict, streak))
         .build();
+  }
+
+  private static String reason(Guardrail guardrail, Guardrail.Level level, Verdict verdict, int streak) {
+    GuardrailRule rule = guardrail.rule();
+    String value = switch (rule.getScope()) {
+      case Guardrail.SCOPE_DIFFERENCE -> rule.getMetric() + " treatment - control";
+      case Guardrail.SCOPE_RATIO -> rule.getMetric() + " treatment / control";
+      default -> rule.getMetric();
+    };
+    String threshold = level.index() == 0 && guardrail.baseline() != null
+        ? verdict.threshold() + " (control's " + guardrail.baseline().getFromControl() + " over its last "
+            + guardrail.baseline().getWindows() + " windows)"
+        : String.valueOf(verdict.threshold());
+    return value + " = " + verdict.observed() + (Guardrail.DIRECTION_MAX.equals(rule.getDirection()) ? " > " : " < ")
+        + threshold + " in " + streak + " consecutive window(s)" + (level.index() > 0 ? ", severity level " + level.index() : "");
   }
 
   /** The command that tells operators a definition was refused, and why. */

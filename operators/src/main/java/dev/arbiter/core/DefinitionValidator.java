@@ -1,9 +1,11 @@
 package dev.arbiter.core;
 
+import dev.arbiter.avro.ControlBaseline;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.GuardrailRule;
 import dev.arbiter.avro.LookSpec;
 import dev.arbiter.avro.PrimaryMetricDesign;
+import dev.arbiter.avro.SeverityLevel;
 import dev.arbiter.avro.VariantShare;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -131,8 +133,33 @@ public final class DefinitionValidator {
     if (!Guardrail.DIRECTION_MAX.equals(r.getDirection()) && !Guardrail.DIRECTION_MIN.equals(r.getDirection())) {
       problems.add(where + ".direction must be max or min, got '" + r.getDirection() + "'");
     }
-    if (!Double.isFinite(r.getThreshold())) {
-      problems.add(where + ".threshold must be a finite number");
+    if (r.getThreshold() instanceof Number number) {
+      double threshold = number.doubleValue();
+      if (!Double.isFinite(threshold)) {
+        problems.add(where + ".threshold must be a finite number");
+      }
+      boolean max = Guardrail.DIRECTION_MAX.equals(r.getDirection());
+      for (int i = 0; i < r.getSeverities().size(); i++) {
+        SeverityLevel level = r.getSeverities().get(i);
+        double previous = i == 0 ? threshold : r.getSeverities().get(i - 1).getThreshold();
+        if (!Double.isFinite(level.getThreshold()) || (max ? level.getThreshold() <= previous : level.getThreshold() >= previous)) {
+          problems.add(where + ".severities[" + i + "].threshold must be harsher than the level before it ("
+              + (max ? "above " : "below ") + previous + "), got " + level.getThreshold());
+        }
+        if (!ACTION.matcher(level.getAction()).matches()) {
+          problems.add(where + ".severities[" + i + "].action '" + level.getAction() + "' must be an upper-case name such as ROLLBACK");
+        }
+      }
+    } else if (r.getThreshold() instanceof ControlBaseline baseline) {
+      if (!ControlHistory.STATISTICS.contains(baseline.getFromControl())) {
+        problems.add(where + ".threshold.from_control must be one of " + ControlHistory.STATISTICS + ", got '" + baseline.getFromControl() + "'");
+      }
+      if (baseline.getWindows() < 3 || baseline.getWindows() > 1000) {
+        problems.add(where + ".threshold.windows must be between 3 and 1000, got " + baseline.getWindows());
+      }
+      if (!r.getSeverities().isEmpty()) {
+        problems.add(where + ".severities need a numeric threshold to be harsher than; use a number or drop the ladder");
+      }
     }
     if (r.getMinSamples() < 0) {
       problems.add(where + ".min_samples must be 0 or more, got " + r.getMinSamples());

@@ -1,46 +1,128 @@
 package dev.arbiter.core;
 
+import dev.arbiter.avro.ControlBaseline;
 import dev.arbiter.avro.GuardrailRule;
+import dev.arbiter.avro.SeverityLevel;
 import dev.arbiter.avro.WindowSummary;
+import java.util.ArrayList;
 import java.util.List;
 
-/** The decision logic of one registered {@link GuardrailRule}, applied to one window. */
+/**
+ * The decision logic of one registered {@link GuardrailRule}, applied to one window of one
+ * (treatment, segment) and, for control-relative scopes, the control's same window and segment.
+ */
 public final class Guardrail {
 
   public static final String SCOPE_TREATMENT = "treatment";
-  public static final List<String> SCOPES = List.of(SCOPE_TREATMENT);
+  public static final String SCOPE_DIFFERENCE = "difference_to_control";
+  public static final String SCOPE_RATIO = "ratio_to_control";
+  public static final List<String> SCOPES = List.of(SCOPE_TREATMENT, SCOPE_DIFFERENCE, SCOPE_RATIO);
   public static final String DIRECTION_MAX = "max";
   public static final String DIRECTION_MIN = "min";
+  /** A window with more late events than this share is not trusted either way. */
+  public static final double MOSTLY_LATE = 0.5;
+
+  /** One rung of the severity ladder: level 0 is the rule's own threshold and action. */
+  public record Level(int index, String action, Double fixedThreshold) {}
 
   private final GuardrailRule rule;
+  private final List<Level> levels;
 
   public Guardrail(GuardrailRule rule) {
     this.rule = rule;
+    List<Level> ladder = new ArrayList<>();
+    ladder.add(new Level(0, rule.getAction(), rule.getThreshold() instanceof Number n ? n.doubleValue() : null));
+    for (int i = 0; i < rule.getSeverities().size(); i++) {
+      SeverityLevel level = rule.getSeverities().get(i);
+      ladder.add(new Level(i + 1, level.getAction(), level.getThreshold()));
+    }
+    this.levels = List.copyOf(ladder);
   }
 
   public GuardrailRule rule() {
     return rule;
   }
 
+  public List<Level> levels() {
+    return levels;
+  }
+
+  /** The threshold's derivation from the control, or null when the threshold is a number. */
+  public ControlBaseline baseline() {
+    return rule.getThreshold() instanceof ControlBaseline baseline ? baseline : null;
+  }
+
+  public boolean comparesWithControl() {
+    return !SCOPE_TREATMENT.equals(rule.getScope());
+  }
+
   /**
-   * Evaluates the treatment's window. A window with fewer than {@code min_samples} samples, or
-   * without the metric, is inconclusive: thin windows are noise, and noise must not move a streak.
+   * Evaluates a window against one threshold.
+   *
+   * @param treatment the treatment's summary, null when it had no traffic
+   * @param control the control's summary of the same window and segment, null when it had none
+   * @param threshold the level's threshold (derived from the control's history when the rule says so)
    */
-  public Verdict evaluate(WindowSummary treatment) {
-    double threshold = rule.getThreshold();
-    if (treatment == null) {
-      return Verdict.inconclusive(threshold, 0, "no_data");
+  public Verdict evaluate(WindowSummary treatment, WindowSummary control, double threshold) {
+    String quality = dataQualityProblem(treatment, control);
+    if (quality != null) {
+      return Verdict.inconclusive(threshold, treatment == null ? 0 : samples(treatment), quality);
     }
-    long samples = Metrics.samples(rule.getMetric(), treatment.getTurns(), treatment.getUnits());
+    long samples = samples(treatment);
     if (samples < rule.getMinSamples()) {
       return Verdict.inconclusive(threshold, samples, "below_min_samples");
     }
-    Double observed = treatment.getMetrics().get(rule.getMetric());
-    if (observed == null || observed.isNaN()) {
+    Double value = treatment.getMetrics().get(rule.getMetric());
+    if (value == null || value.isNaN()) {
       return Verdict.inconclusive(threshold, samples, "metric_absent");
+    }
+    double observed = value;
+    if (comparesWithControl()) {
+      if (samples(control) < rule.getMinSamples()) {
+        return Verdict.inconclusive(threshold, samples, "control_below_min_samples");
+      }
+      Double controlValue = control.getMetrics().get(rule.getMetric());
+      if (controlValue == null || controlValue.isNaN()) {
+        return Verdict.inconclusive(threshold, samples, "control_metric_absent");
+      }
+      if (SCOPE_RATIO.equals(rule.getScope())) {
+        if (controlValue == 0) {
+          return Verdict.inconclusive(threshold, samples, "control_value_zero");
+        }
+        observed = value / controlValue;
+      } else {
+        observed = value - controlValue;
+      }
     }
     boolean breach = DIRECTION_MAX.equals(rule.getDirection()) ? observed > threshold : observed < threshold;
     return new Verdict(breach ? Verdict.Kind.BREACH : Verdict.Kind.CLEAN, observed, threshold, samples, null);
+  }
+
+  /**
+   * A window where one arm had traffic and the other none, or whose events mostly came late, says
+   * more about the pipeline than about the treatment: it is never read as a pass or a breach.
+   */
+  static String dataQualityProblem(WindowSummary treatment, WindowSummary control) {
+    boolean treatmentEmpty = treatment == null || treatment.getTurns() == 0;
+    boolean controlEmpty = control == null || control.getTurns() == 0;
+    if (treatmentEmpty) {
+      return controlEmpty ? "no_data" : "treatment_without_traffic";
+    }
+    if (controlEmpty) {
+      return "control_without_traffic";
+    }
+    if (mostlyLate(treatment) || mostlyLate(control)) {
+      return "mostly_late";
+    }
+    return null;
+  }
+
+  private static boolean mostlyLate(WindowSummary window) {
+    return window.getLateEvents() > MOSTLY_LATE * window.getTurns();
+  }
+
+  private long samples(WindowSummary window) {
+    return Metrics.samples(rule.getMetric(), window);
   }
 
   /**
@@ -58,5 +140,10 @@ public final class Guardrail {
       }
     }
     return false;
+  }
+
+  /** The rule's own dry-run setting, else the definition's. */
+  public boolean dryRun(boolean definitionDryRun) {
+    return rule.getDryRun() != null ? rule.getDryRun() : definitionDryRun;
   }
 }

@@ -17,18 +17,28 @@ public final class Metrics {
   public static final String COST_PER_TURN_USD = "cost_per_turn_usd";
   public static final String COST_PER_UNIT_USD = "cost_per_unit_usd";
   public static final String TOKENS_PER_TURN = "tokens_per_turn";
+  public static final String FEEDBACK_POSITIVE_RATE = "feedback_positive_rate";
+  /** Suffixes of latency quantiles split by replica cache state: a cold canary is slow for reasons that are not the treatment. */
+  public static final String WARM = ".warm";
+  public static final String COLD = ".cold";
 
   /** Every metric a guardrail rule may name. */
   public static final Set<String> KNOWN = Set.of(
       ERROR_RATE, SAFETY_PASS_RATE, EMPTY_RESPONSE_RATE,
       LATENCY_P50_MS, LATENCY_P95_MS, LATENCY_P99_MS,
       TTFT_P50_MS, TTFT_P95_MS, TTFT_P99_MS, TPOT_MEAN_MS,
-      COST_PER_TURN_USD, COST_PER_UNIT_USD, TOKENS_PER_TURN);
+      COST_PER_TURN_USD, COST_PER_UNIT_USD, TOKENS_PER_TURN, FEEDBACK_POSITIVE_RATE,
+      LATENCY_P50_MS + WARM, LATENCY_P95_MS + WARM, LATENCY_P99_MS + WARM,
+      LATENCY_P50_MS + COLD, LATENCY_P95_MS + COLD, LATENCY_P99_MS + COLD);
 
   private Metrics() {}
 
-  /** Samples behind a metric in a window: units for per-unit ratios, turns for everything else. */
-  public static long samples(String metric, long turns, long units) {
-    return COST_PER_UNIT_USD.equals(metric) ? units : turns;
+  /**
+   * Samples behind a metric in a window: the summary's own count for metrics that do not count
+   * turns (units for per-unit ratios, the cache state's turns for split latencies), else turns.
+   */
+  public static long samples(String metric, dev.arbiter.avro.WindowSummary window) {
+    Long own = window.getSamples().get(metric);
+    return own != null ? own : window.getTurns();
   }
 }

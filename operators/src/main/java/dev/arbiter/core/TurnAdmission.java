@@ -43,6 +43,12 @@ public final class TurnAdmission {
       o.error = turn.getError();
       o.emptyResponse = turn.getEmptyResponse();
       o.unsafe = turn.getSafetyFlag();
+      o.cacheState = switch (turn.getCacheState()) {
+        case warm -> TurnObservation.WARM;
+        case cold -> TurnObservation.COLD;
+        default -> TurnObservation.UNKNOWN_CACHE;
+      };
+      o.userFeedback = turn.getUserFeedback() == null ? TurnObservation.NO_FEEDBACK : turn.getUserFeedback();
       o.sourceTopic = ingested.sourceTopic;
       o.sourcePartition = ingested.sourcePartition;
       o.sourceOffset = ingested.sourceOffset;

@@ -30,6 +30,10 @@ public class TurnObservation {
   public boolean error;
   public boolean emptyResponse;
   public boolean unsafe;
+  /** {@link #WARM}, {@link #COLD} or {@link #UNKNOWN_CACHE}. */
+  public byte cacheState = UNKNOWN_CACHE;
+  /** -1, 0 or +1; {@link #NO_FEEDBACK} when the user gave none. */
+  public int userFeedback = NO_FEEDBACK;
 
   /** Where the turn came from, so a late turn's dead letter can point at it. */
   public String sourceTopic;
@@ -37,6 +41,10 @@ public class TurnObservation {
   public long sourceOffset = -1;
 
   public static final char KEY_SEPARATOR = '\u001f';
+  public static final byte UNKNOWN_CACHE = 0;
+  public static final byte WARM = 1;
+  public static final byte COLD = 2;
+  public static final int NO_FEEDBACK = Integer.MIN_VALUE;
 
   public TurnObservation() {}
 

@@ -49,6 +49,10 @@ public final class WindowStats {
   private final Set<Long> units;
   private final DDSketch latency;
   private final DDSketch ttft;
+  private final DDSketch warmLatency;
+  private final DDSketch coldLatency;
+  private long feedbackGiven;
+  private long feedbackPositive;
   /** The most telling turns first: flagged (error or unsafe), then slowest; ties by request id. */
   private final List<Evidence> evidence;
 
@@ -61,11 +65,12 @@ public final class WindowStats {
           .thenComparing(Evidence::requestId);
 
   public WindowStats(long windowStart, long windowMs, long allowedLatenessMs, int definitionVersion) {
-    this(windowStart, windowMs, allowedLatenessMs, definitionVersion, new HashSet<>(), newSketch(), newSketch(), new ArrayList<>());
+    this(windowStart, windowMs, allowedLatenessMs, definitionVersion, new HashSet<>(), newSketch(), newSketch(),
+        newSketch(), newSketch(), new ArrayList<>());
   }
 
   private WindowStats(long windowStart, long windowMs, long allowedLatenessMs, int definitionVersion,
-      Set<Long> units, DDSketch latency, DDSketch ttft, List<Evidence> evidence) {
+      Set<Long> units, DDSketch latency, DDSketch ttft, DDSketch warmLatency, DDSketch coldLatency, List<Evidence> evidence) {
     this.windowStart = windowStart;
     this.windowMs = windowMs;
     this.allowedLatenessMs = allowedLatenessMs;
@@ -73,6 +78,8 @@ public final class WindowStats {
     this.units = units;
     this.latency = latency;
     this.ttft = ttft;
+    this.warmLatency = warmLatency;
+    this.coldLatency = coldLatency;
     this.evidence = evidence;
   }
 
@@ -100,6 +107,17 @@ public final class WindowStats {
     costNanoUsd += Math.round(turn.costUsd * 1e9);
     units.add(turn.unitHash);
     latency.accept(turn.latencyMs);
+    if (turn.cacheState == TurnObservation.WARM) {
+      warmLatency.accept(turn.latencyMs);
+    } else if (turn.cacheState == TurnObservation.COLD) {
+      coldLatency.accept(turn.latencyMs);
+    }
+    if (turn.userFeedback != TurnObservation.NO_FEEDBACK) {
+      feedbackGiven++;
+      if (turn.userFeedback > 0) {
+        feedbackPositive++;
+      }
+    }
     if (!Double.isNaN(turn.ttftMs)) {
       ttft.accept(turn.ttftMs);
     }
@@ -144,6 +162,10 @@ public final class WindowStats {
     units.addAll(other.units);
     latency.mergeWith(other.latency);
     ttft.mergeWith(other.ttft);
+    warmLatency.mergeWith(other.warmLatency);
+    coldLatency.mergeWith(other.coldLatency);
+    feedbackGiven += other.feedbackGiven;
+    feedbackPositive += other.feedbackPositive;
     definitionVersion = Math.max(definitionVersion, other.definitionVersion);
     for (Evidence e : other.evidence) {
       offerEvidence(e);
@@ -175,7 +197,37 @@ public final class WindowStats {
     if (tpotCount > 0) {
       metrics.put(Metrics.TPOT_MEAN_MS, tpotSumMicros / 1e3 / tpotCount);
     }
+    if (feedbackGiven > 0) {
+      metrics.put(Metrics.FEEDBACK_POSITIVE_RATE, feedbackPositive / (double) feedbackGiven);
+    }
+    putQuantiles(metrics, warmLatency, Metrics.WARM);
+    putQuantiles(metrics, coldLatency, Metrics.COLD);
     return metrics;
+  }
+
+  private static void putQuantiles(Map<String, Double> metrics, DDSketch sketch, String suffix) {
+    if (sketch.isEmpty()) {
+      return;
+    }
+    double[] q = sketch.getValuesAtQuantiles(new double[] {0.5, 0.95, 0.99});
+    metrics.put(Metrics.LATENCY_P50_MS + suffix, q[0]);
+    metrics.put(Metrics.LATENCY_P95_MS + suffix, q[1]);
+    metrics.put(Metrics.LATENCY_P99_MS + suffix, q[2]);
+  }
+
+  /** Sample counts of the metrics that do not count turns (see WindowSummary.samples). */
+  public Map<String, Long> samples() {
+    Map<String, Long> samples = new LinkedHashMap<>();
+    if (turns == 0) {
+      return samples;
+    }
+    samples.put(Metrics.COST_PER_UNIT_USD, (long) units.size());
+    samples.put(Metrics.FEEDBACK_POSITIVE_RATE, feedbackGiven);
+    for (String q : List.of(Metrics.LATENCY_P50_MS, Metrics.LATENCY_P95_MS, Metrics.LATENCY_P99_MS)) {
+      samples.put(q + Metrics.WARM, (long) warmLatency.getCount());
+      samples.put(q + Metrics.COLD, (long) coldLatency.getCount());
+    }
+    return samples;
   }
 
   public double latencyQuantile(double q) {
@@ -265,6 +317,10 @@ public final class WindowStats {
     }
     writeSketch(latency, out);
     writeSketch(ttft, out);
+    writeSketch(warmLatency, out);
+    writeSketch(coldLatency, out);
+    out.writeLong(feedbackGiven);
+    out.writeLong(feedbackPositive);
     out.writeByte(evidence.size());
     for (Evidence e : evidence) {
       out.writeUTF(e.requestId());
@@ -299,12 +355,19 @@ public final class WindowStats {
     }
     DDSketch latency = readSketch(in);
     DDSketch ttft = readSketch(in);
+    DDSketch warm = readSketch(in);
+    DDSketch cold = readSketch(in);
+    long feedbackGiven = in.readLong();
+    long feedbackPositive = in.readLong();
     int evidenceCount = in.readByte();
     List<Evidence> evidence = new ArrayList<>(evidenceCount);
     for (int i = 0; i < evidenceCount; i++) {
       evidence.add(new Evidence(in.readUTF(), in.readBoolean(), in.readDouble()));
     }
-    WindowStats stats = new WindowStats(windowStart, windowMs, allowedLatenessMs, definitionVersion, units, latency, ttft, evidence);
+    WindowStats stats = new WindowStats(windowStart, windowMs, allowedLatenessMs, definitionVersion, units, latency, ttft,
+        warm, cold, evidence);
+    stats.feedbackGiven = feedbackGiven;
+    stats.feedbackPositive = feedbackPositive;
     stats.turns = turns;
     stats.errors = errors;
     stats.unsafe = unsafe;

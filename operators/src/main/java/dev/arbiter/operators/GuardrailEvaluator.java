@@ -6,6 +6,8 @@ import dev.arbiter.avro.GuardrailRule;
 import dev.arbiter.avro.VariantShare;
 import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.Commands;
+import dev.arbiter.core.ControlHistory;
+import dev.arbiter.core.Metrics;
 import dev.arbiter.core.Guardrail;
 import dev.arbiter.core.Streak;
 import dev.arbiter.core.Verdict;
@@ -40,14 +42,21 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
   static final MapStateDescriptor<String, Streak> STREAKS =
       new MapStateDescriptor<>("streaks", Types.STRING, TypeInformation.of(Streak.class));
 
+  /** Per (rule, segment): the control's recent values, for thresholds derived from the control. */
+  @VisibleForTesting
+  static final MapStateDescriptor<String, ControlHistory> CONTROL_HISTORIES =
+      new MapStateDescriptor<>("control-histories", Types.STRING, TypeInformation.of(ControlHistory.class));
+
   private transient MapState<String, WindowSummary> closed;
   private transient MapState<String, Streak> streaks;
+  private transient MapState<String, ControlHistory> histories;
   private transient Counters counters;
 
   @Override
   public void open(OpenContext openContext) {
     closed = getRuntimeContext().getMapState(CLOSED);
     streaks = getRuntimeContext().getMapState(STREAKS);
+    histories = getRuntimeContext().getMapState(CONTROL_HISTORIES);
     counters = new Counters(getRuntimeContext().getMetricGroup());
   }
 
@@ -95,37 +104,61 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     for (GuardrailRule rule : definition.getGuardrails()) {
       Guardrail guardrail = new Guardrail(rule);
       for (Map.Entry<String, Map<String, WindowSummary>> segment : window.entrySet()) {
-        if (!guardrail.watches(segment.getKey())) {
-          continue;
-        }
-        for (VariantShare variant : definition.getVariants()) {
-          if (variant.getId().equals(definition.getControlVariant())) {
-            continue;
-          }
-          WindowSummary treatment = segment.getValue().get(variant.getId());
-          Verdict verdict = guardrail.evaluate(treatment);
-          if (verdict.kind() == Verdict.Kind.INCONCLUSIVE) {
-            counters.inc("inconclusiveWindows", verdict.reason());
-            continue;
-          }
-          String streakKey = rule.getId() + "|" + variant.getId() + "|" + segment.getKey();
-          Streak streak = streaks.get(streakKey);
-          if (streak == null) {
-            streak = new Streak();
-          }
-          Streak.Step step = streak.record(verdict.kind(), rule.getConsecutiveWindows(), rule.getRecoveryWindows());
-          if (step != Streak.Step.NONE) {
-            ControlCommand command = Commands.guardrail(definition, rule, treatment, verdict, step, streak.breaches);
-            counters.inc("commands", command.getAction());
-            out.collect(command);
-          }
-          if (streak.isIdle()) {
-            streaks.remove(streakKey);
-          } else {
-            streaks.put(streakKey, streak);
-          }
+        if (guardrail.watches(segment.getKey())) {
+          judgeSegment(definition, guardrail, segment.getKey(), segment.getValue(), out);
         }
       }
+    }
+  }
+
+  private void judgeSegment(ExperimentDefinition definition, Guardrail guardrail, String segment,
+      Map<String, WindowSummary> byVariant, Collector<ControlCommand> out) throws Exception {
+    GuardrailRule rule = guardrail.rule();
+    WindowSummary control = byVariant.get(definition.getControlVariant());
+    String historyKey = rule.getId() + "|" + segment;
+    ControlHistory history = guardrail.baseline() == null ? null : histories.get(historyKey);
+    for (Guardrail.Level level : guardrail.levels()) {
+      double threshold = level.fixedThreshold() != null ? level.fixedThreshold()
+          : history == null ? Double.NaN : history.threshold(guardrail.baseline());
+      for (VariantShare variant : definition.getVariants()) {
+        if (variant.getId().equals(definition.getControlVariant())) {
+          continue;
+        }
+        WindowSummary treatment = byVariant.get(variant.getId());
+        Verdict verdict = Double.isNaN(threshold)
+            ? Verdict.inconclusive(threshold, 0, "baseline_warming_up")
+            : guardrail.evaluate(treatment, control, threshold);
+        if (verdict.kind() == Verdict.Kind.INCONCLUSIVE) {
+          counters.inc("inconclusiveWindows", verdict.reason());
+          continue;
+        }
+        String streakKey = rule.getId() + "|" + level.index() + "|" + variant.getId() + "|" + segment;
+        Streak streak = streaks.get(streakKey);
+        if (streak == null) {
+          streak = new Streak();
+        }
+        Streak.Step step = streak.record(verdict.kind(), rule.getConsecutiveWindows(), rule.getRecoveryWindows());
+        if (step != Streak.Step.NONE) {
+          ControlCommand command = Commands.guardrail(definition, guardrail, level, treatment, control, verdict, step, streak.breaches);
+          counters.inc("commands", command.getAction());
+          out.collect(command);
+        }
+        if (streak.isIdle()) {
+          streaks.remove(streakKey);
+        } else {
+          streaks.put(streakKey, streak);
+        }
+      }
+    }
+    // The control's value joins the baseline only after this window was judged against the earlier ones.
+    if (guardrail.baseline() != null && control != null
+        && Metrics.samples(rule.getMetric(), control) >= rule.getMinSamples()
+        && control.getMetrics().get(rule.getMetric()) != null) {
+      if (history == null) {
+        history = new ControlHistory();
+      }
+      history.add(control.getMetrics().get(rule.getMetric()), guardrail.baseline().getWindows());
+      histories.put(historyKey, history);
     }
   }
 

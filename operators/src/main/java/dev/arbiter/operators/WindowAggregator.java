@@ -99,6 +99,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, TurnObservati
         .setPromptTokens(stats.promptTokens())
         .setCompletionTokens(stats.completionTokens())
         .setLateEvents(stats.lateEvents())
+        .setSamples(stats.samples())
         .setMetrics(stats.metrics())
         .setEvidenceRequestIds(stats.evidenceRequestIds())
         .build();

@@ -73,4 +73,24 @@ class DefinitionValidatorTest {
     assertThat(problems(b -> b.setWindowMs(0))).anyMatch(p -> p.contains("window_ms must be at least"));
     assertThat(problems(b -> b.setAllowedLatenessMs(-1))).anyMatch(p -> p.contains("allowed_lateness_ms"));
   }
+
+  @Test
+  void severityLadderMustGetHarsherAndBaselinesMustBeComplete() {
+    GuardrailRule softer = GuardrailRule.newBuilder().setId("x").setMetric("latency_p95_ms").setDirection("max").setThreshold(3000.0)
+        .setAction("ALERT").setSeverities(List.of(new dev.arbiter.avro.SeverityLevel(2500.0, "ROLLBACK"))).build();
+    assertThat(problems(b -> b.setGuardrails(List.of(softer))))
+        .anyMatch(p -> p.contains("guardrails[0].severities[0].threshold must be harsher than the level before it (above 3000.0)"));
+    GuardrailRule baseline = GuardrailRule.newBuilder().setId("y").setMetric("latency_p95_ms").setDirection("max")
+        .setThreshold(new dev.arbiter.avro.ControlBaseline("p42", 2)).setAction("ALERT").build();
+    assertThat(problems(b -> b.setGuardrails(List.of(baseline))))
+        .anyMatch(p -> p.contains("threshold.from_control must be one of"))
+        .anyMatch(p -> p.contains("threshold.windows must be between 3 and 1000"));
+  }
+
+  @Test
+  void cacheSplitLatenciesAreRuleMetrics() {
+    GuardrailRule warm = GuardrailRule.newBuilder().setId("w").setMetric("latency_p95_ms.warm").setDirection("max").setThreshold(3000.0)
+        .setAction("PAUSE_EXPOSURE").build();
+    assertThat(problems(b -> b.setGuardrails(List.of(warm)))).isEmpty();
+  }
 }

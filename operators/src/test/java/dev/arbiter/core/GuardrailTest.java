@@ -3,6 +3,7 @@ package dev.arbiter.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.avro.GuardrailRule;
+import dev.arbiter.avro.SeverityLevel;
 import dev.arbiter.avro.WindowSummary;
 import java.util.List;
 import java.util.Map;
@@ -10,62 +11,131 @@ import org.junit.jupiter.api.Test;
 
 class GuardrailTest {
 
-  static GuardrailRule rule(String metric, String direction, double threshold, long minSamples, List<String> segments) {
-    return GuardrailRule.newBuilder().setId("r").setMetric(metric).setDirection(direction).setThreshold(threshold)
+  static GuardrailRule rule(String metric, String scope, String direction, double threshold, long minSamples, List<String> segments) {
+    return GuardrailRule.newBuilder().setId("r").setMetric(metric).setScope(scope).setDirection(direction).setThreshold(threshold)
         .setMinSamples(minSamples).setAction("ROLLBACK").setSegments(segments).build();
   }
 
-  static WindowSummary window(long turns, long units, Map<String, Double> metrics) {
-    return WindowSummary.newBuilder().setExperimentId("e").setDefinitionVersion(1).setVariantId("treatment").setSegment("*")
-        .setWindowStart(0).setWindowEnd(60_000).setTurns(turns).setUnits(units).setErrors(0).setUnsafe(0).setEmptyResponses(0)
-        .setCostUsd(0).setPromptTokens(0).setCompletionTokens(0).setMetrics(metrics).build();
+  static GuardrailRule rule(String metric, String direction, double threshold, long minSamples) {
+    return rule(metric, "treatment", direction, threshold, minSamples, List.of("*"));
   }
+
+  static WindowSummary window(String variant, long turns, long late, Map<String, Double> metrics, Map<String, Long> samples) {
+    return WindowSummary.newBuilder().setExperimentId("e").setDefinitionVersion(1).setVariantId(variant).setSegment("*")
+        .setWindowStart(0).setWindowEnd(60_000).setTurns(turns).setUnits(turns / 2).setErrors(0).setUnsafe(0).setEmptyResponses(0)
+        .setCostUsd(0).setPromptTokens(0).setCompletionTokens(0).setLateEvents(late).setMetrics(metrics).setSamples(samples).build();
+  }
+
+  static WindowSummary treatment(long turns, Map<String, Double> metrics) {
+    return window("treatment", turns, 0, metrics, Map.of());
+  }
+
+  static WindowSummary control(long turns, Map<String, Double> metrics) {
+    return window("control", turns, 0, metrics, Map.of());
+  }
+
+  static final WindowSummary ANY_CONTROL = control(200, Map.of());
 
   @Test
   void maxRuleBreachesAboveThreshold() {
-    Guardrail latency = new Guardrail(rule("latency_p95_ms", "max", 3000, 50, List.of("*")));
-    assertThat(latency.evaluate(window(100, 40, Map.of("latency_p95_ms", 3100.0))).kind()).isEqualTo(Verdict.Kind.BREACH);
-    assertThat(latency.evaluate(window(100, 40, Map.of("latency_p95_ms", 3000.0))).kind()).isEqualTo(Verdict.Kind.CLEAN);
+    Guardrail latency = new Guardrail(rule("latency_p95_ms", "max", 3000, 50));
+    assertThat(latency.evaluate(treatment(100, Map.of("latency_p95_ms", 3100.0)), ANY_CONTROL, 3000).kind()).isEqualTo(Verdict.Kind.BREACH);
+    assertThat(latency.evaluate(treatment(100, Map.of("latency_p95_ms", 3000.0)), ANY_CONTROL, 3000).kind()).isEqualTo(Verdict.Kind.CLEAN);
   }
 
   @Test
   void minRuleBreachesBelowThreshold() {
-    Guardrail safety = new Guardrail(rule("safety_pass_rate", "min", 0.995, 50, List.of("*")));
-    Verdict verdict = safety.evaluate(window(400, 100, Map.of("safety_pass_rate", 0.99)));
+    Guardrail safety = new Guardrail(rule("safety_pass_rate", "min", 0.995, 50));
+    Verdict verdict = safety.evaluate(treatment(400, Map.of("safety_pass_rate", 0.99)), ANY_CONTROL, 0.995);
     assertThat(verdict.kind()).isEqualTo(Verdict.Kind.BREACH);
     assertThat(verdict.observed()).isEqualTo(0.99);
     assertThat(verdict.samples()).isEqualTo(400);
-    assertThat(safety.evaluate(window(400, 100, Map.of("safety_pass_rate", 0.999))).kind()).isEqualTo(Verdict.Kind.CLEAN);
+    assertThat(safety.evaluate(treatment(400, Map.of("safety_pass_rate", 0.999)), ANY_CONTROL, 0.995).kind())
+        .isEqualTo(Verdict.Kind.CLEAN);
   }
 
   @Test
-  void underSampledOrMissingWindowIsInconclusive() {
-    Guardrail latency = new Guardrail(rule("latency_p95_ms", "max", 3000, 50, List.of("*")));
-    Verdict thin = latency.evaluate(window(49, 20, Map.of("latency_p95_ms", 9000.0)));
+  void underSampledOrMissingMetricIsInconclusive() {
+    Guardrail latency = new Guardrail(rule("latency_p95_ms", "max", 3000, 50));
+    Verdict thin = latency.evaluate(treatment(49, Map.of("latency_p95_ms", 9000.0)), ANY_CONTROL, 3000);
     assertThat(thin.kind()).isEqualTo(Verdict.Kind.INCONCLUSIVE);
     assertThat(thin.reason()).isEqualTo("below_min_samples");
-    assertThat(latency.evaluate(null).kind()).isEqualTo(Verdict.Kind.INCONCLUSIVE);
-    assertThat(latency.evaluate(window(100, 40, Map.of())).reason()).isEqualTo("metric_absent");
+    assertThat(latency.evaluate(treatment(100, Map.of()), ANY_CONTROL, 3000).reason()).isEqualTo("metric_absent");
   }
 
   @Test
-  void perUnitMetricsCountUnitsAsSamples() {
-    Guardrail cost = new Guardrail(rule("cost_per_unit_usd", "max", 0.08, 50, List.of("*")));
-    assertThat(cost.evaluate(window(500, 49, Map.of("cost_per_unit_usd", 0.2))).kind()).isEqualTo(Verdict.Kind.INCONCLUSIVE);
-    assertThat(cost.evaluate(window(500, 50, Map.of("cost_per_unit_usd", 0.2))).kind()).isEqualTo(Verdict.Kind.BREACH);
+  void oneArmWithoutTrafficOrMostlyLateEventsIsNeverAPassOrABreach() {
+    Guardrail latency = new Guardrail(rule("latency_p95_ms", "max", 3000, 50));
+    WindowSummary slow = treatment(100, Map.of("latency_p95_ms", 9000.0));
+    assertThat(latency.evaluate(null, ANY_CONTROL, 3000).reason()).isEqualTo("treatment_without_traffic");
+    assertThat(latency.evaluate(slow, null, 3000).reason()).isEqualTo("control_without_traffic");
+    assertThat(latency.evaluate(null, null, 3000).reason()).isEqualTo("no_data");
+    WindowSummary late = window("treatment", 100, 51, Map.of("latency_p95_ms", 9000.0), Map.of());
+    assertThat(latency.evaluate(late, ANY_CONTROL, 3000).reason()).isEqualTo("mostly_late");
+  }
+
+  @Test
+  void metricsWithTheirOwnSampleCountUseIt() {
+    Guardrail cost = new Guardrail(rule("cost_per_unit_usd", "max", 0.08, 50));
+    assertThat(cost.evaluate(window("treatment", 500, 0, Map.of("cost_per_unit_usd", 0.2), Map.of("cost_per_unit_usd", 49L)),
+        ANY_CONTROL, 0.08).kind()).isEqualTo(Verdict.Kind.INCONCLUSIVE);
+    assertThat(cost.evaluate(window("treatment", 500, 0, Map.of("cost_per_unit_usd", 0.2), Map.of("cost_per_unit_usd", 50L)),
+        ANY_CONTROL, 0.08).kind()).isEqualTo(Verdict.Kind.BREACH);
+  }
+
+  @Test
+  void ratioToControlComparesTheSameWindow() {
+    Guardrail cost = new Guardrail(rule("cost_per_turn_usd", "ratio_to_control", "max", 1.2, 50, List.of("*")));
+    Verdict verdict = cost.evaluate(treatment(200, Map.of("cost_per_turn_usd", 0.0030)),
+        control(200, Map.of("cost_per_turn_usd", 0.0020)), 1.2);
+    assertThat(verdict.kind()).isEqualTo(Verdict.Kind.BREACH);
+    assertThat(verdict.observed()).isCloseTo(1.5, org.assertj.core.data.Offset.offset(1e-12));
+    // Both arms got cheaper by the same factor: no breach, though the absolute value moved.
+    assertThat(cost.evaluate(treatment(200, Map.of("cost_per_turn_usd", 0.0022)), control(200, Map.of("cost_per_turn_usd", 0.0020)), 1.2)
+        .kind()).isEqualTo(Verdict.Kind.CLEAN);
+    assertThat(cost.evaluate(treatment(200, Map.of("cost_per_turn_usd", 0.003)), control(200, Map.of("cost_per_turn_usd", 0.0)), 1.2)
+        .reason()).isEqualTo("control_value_zero");
+    assertThat(cost.evaluate(treatment(200, Map.of("cost_per_turn_usd", 0.003)), control(20, Map.of("cost_per_turn_usd", 0.002)), 1.2)
+        .reason()).isEqualTo("control_below_min_samples");
+  }
+
+  @Test
+  void differenceToControlComparesTheSameWindow() {
+    Guardrail safety = new Guardrail(rule("safety_pass_rate", "difference_to_control", "min", -0.01, 50, List.of("*")));
+    Verdict verdict = safety.evaluate(treatment(400, Map.of("safety_pass_rate", 0.97)), control(400, Map.of("safety_pass_rate", 0.99)), -0.01);
+    assertThat(verdict.kind()).isEqualTo(Verdict.Kind.BREACH);
+    assertThat(verdict.observed()).isCloseTo(-0.02, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(safety.evaluate(treatment(400, Map.of("safety_pass_rate", 0.985)), control(400, Map.of("safety_pass_rate", 0.99)), -0.01)
+        .kind()).isEqualTo(Verdict.Kind.CLEAN);
+  }
+
+  @Test
+  void severityLadderAddsHarsherLevelsWithTheirOwnActions() {
+    GuardrailRule ladder = GuardrailRule.newBuilder(rule("latency_p95_ms", "max", 3000, 50)).setAction("ALERT")
+        .setSeverities(List.of(new SeverityLevel(5000.0, "ROLLBACK"))).build();
+    Guardrail guardrail = new Guardrail(ladder);
+    assertThat(guardrail.levels()).extracting(Guardrail.Level::index, Guardrail.Level::action, Guardrail.Level::fixedThreshold)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(0, "ALERT", 3000.0), org.assertj.core.groups.Tuple.tuple(1, "ROLLBACK", 5000.0));
   }
 
   @Test
   void segmentPatterns() {
-    Guardrail rollupOnly = new Guardrail(rule("error_rate", "max", 0.01, 0, List.of("*")));
+    Guardrail rollupOnly = new Guardrail(rule("error_rate", "treatment", "max", 0.01, 0, List.of("*")));
     assertThat(rollupOnly.watches("*")).isTrue();
     assertThat(rollupOnly.watches("device=mobile")).isFalse();
-    Guardrail everyDevice = new Guardrail(rule("error_rate", "max", 0.01, 0, List.of("device=*")));
+    Guardrail everyDevice = new Guardrail(rule("error_rate", "treatment", "max", 0.01, 0, List.of("device=*")));
     assertThat(everyDevice.watches("device=mobile")).isTrue();
     assertThat(everyDevice.watches("devices=mobile")).isFalse();
     assertThat(everyDevice.watches("*")).isFalse();
-    Guardrail oneValue = new Guardrail(rule("error_rate", "max", 0.01, 0, List.of("device=mobile")));
+    Guardrail oneValue = new Guardrail(rule("error_rate", "treatment", "max", 0.01, 0, List.of("device=mobile")));
     assertThat(oneValue.watches("device=mobile")).isTrue();
     assertThat(oneValue.watches("device=desktop")).isFalse();
+  }
+
+  @Test
+  void ruleDryRunOverridesTheDefinition() {
+    assertThat(new Guardrail(rule("error_rate", "max", 0.01, 0)).dryRun(true)).isTrue();
+    assertThat(new Guardrail(GuardrailRule.newBuilder(rule("error_rate", "max", 0.01, 0)).setDryRun(false).build()).dryRun(true)).isFalse();
+    assertThat(new Guardrail(GuardrailRule.newBuilder(rule("error_rate", "max", 0.01, 0)).setDryRun(true).build()).dryRun(false)).isTrue();
   }
 }

@@ -25,7 +25,7 @@ class GuardrailEvaluatorTest {
         .setControlVariant("control").setVariants(List.of(new VariantShare("control", 0.5), new VariantShare("treatment", 0.5)))
         .setAssignmentSalt("e").setStartTime(0).setWindowMs(WINDOW).setAllowedLatenessMs(LATENESS)
         .setGuardrails(List.of(GuardrailRule.newBuilder().setId("latency").setMetric("latency_p95_ms").setDirection("max")
-            .setThreshold(3000).setMinSamples(50).setConsecutiveWindows(2).setAction("PAUSE_EXPOSURE").build()));
+            .setThreshold(3000.0).setMinSamples(50).setConsecutiveWindows(2).setAction("PAUSE_EXPOSURE").build()));
     change.accept(builder);
     return builder.build();
   }
@@ -131,12 +131,92 @@ class GuardrailEvaluatorTest {
   @Test
   void summariesOfALaterWindowWaitForTheirOwnClose() throws Exception {
     try (var harness = harness(definition(b -> { }))) {
+      harness.processElement(window("control", 0, 2000, 200), close(0));
       harness.processElement(window("treatment", 0, 5000, 200), close(0));
+      harness.processElement(window("control", 1, 2000, 200), close(1));
       harness.processElement(window("treatment", 1, 5000, 200), close(1));
       harness.processWatermark(close(0));
       assertThat(harness.extractOutputValues()).extracting(ControlCommand::getWindowStart).containsExactly(0L);
       harness.processWatermark(close(1));
       assertThat(harness.extractOutputValues()).extracting(ControlCommand::getWindowStart).containsExactly(0L, WINDOW);
+    }
+  }
+
+  static WindowSummary window(String variant, String segment, int index, String metric, double value, long turns) {
+    return WindowSummary.newBuilder(window(variant, index, 0, turns)).setSegment(segment).setMetrics(Map.of(metric, value)).build();
+  }
+
+  static void feedPairs(KeyedBroadcastOperatorTestHarness<String, WindowSummary, ExperimentDefinition, ControlCommand> harness,
+      String segment, String metric, double[] control, double[] treatment) throws Exception {
+    for (int i = 0; i < control.length; i++) {
+      harness.processElement(window("control", segment, i, metric, control[i], 200), close(i));
+      harness.processElement(window("treatment", segment, i, metric, treatment[i], 200), close(i));
+      harness.processWatermark(close(i));
+    }
+  }
+
+  static GuardrailRule.Builder rule(String metric) {
+    return GuardrailRule.newBuilder().setId("r").setMetric(metric).setMinSamples(50).setConsecutiveWindows(2).setAction("REVIEW");
+  }
+
+  @Test
+  void costRiseVisibleOnlyAsARatioToControl() throws Exception {
+    GuardrailRule ratio = rule("cost_per_turn_usd").setScope("ratio_to_control").setDirection("max").setThreshold(1.25).build();
+    try (var harness = harness(definition(b -> b.setGuardrails(List.of(ratio))))) {
+      // Prices fall for both arms, then the treatment costs 1.5x the control while staying under its old absolute cost.
+      feedPairs(harness, "*", "cost_per_turn_usd", new double[] {0.004, 0.002, 0.002, 0.002}, new double[] {0.0041, 0.003, 0.003, 0.003});
+      assertThat(harness.extractOutputValues()).extracting(ControlCommand::getAction, ControlCommand::getWindowStart)
+          .containsExactly(tuple("ALERT", WINDOW), tuple("REVIEW", 2 * WINDOW));
+      ControlCommand review = harness.extractOutputValues().get(1);
+      assertThat(review.getObserved()).isCloseTo(1.5, org.assertj.core.data.Offset.offset(1e-9));
+      assertThat(review.getControlObserved()).isEqualTo(0.002);
+      assertThat(review.getReason()).contains("treatment / control");
+    }
+  }
+
+  @Test
+  void severityLadderAlertsAtOneThresholdAndRollsBackAtAHarsherOne() throws Exception {
+    GuardrailRule ladder = rule("latency_p95_ms").setDirection("max").setThreshold(3000.0).setAction("ALERT")
+        .setSeverities(List.of(new dev.arbiter.avro.SeverityLevel(5000.0, "ROLLBACK"))).build();
+    try (var harness = harness(definition(b -> b.setGuardrails(List.of(ladder))))) {
+      feedPairs(harness, "*", "latency_p95_ms", new double[] {2000, 2000, 2000, 2000}, new double[] {3500, 3600, 5200, 5300});
+      assertThat(harness.extractOutputValues())
+          .extracting(ControlCommand::getAction, ControlCommand::getSeverity, ControlCommand::getWindowStart, ControlCommand::getThreshold)
+          .containsExactly(tuple("ALERT", 0, 0L, 3000.0), tuple("ALERT", 0, WINDOW, 3000.0),
+              tuple("ALERT", 1, 2 * WINDOW, 5000.0), tuple("ROLLBACK", 1, 3 * WINDOW, 5000.0));
+      assertThat(harness.extractOutputValues()).extracting(ControlCommand::getCommandId).doesNotHaveDuplicates();
+    }
+  }
+
+  @Test
+  void thresholdFromTheControlsRecentWindowsWaitsForThemAndIsRecorded() throws Exception {
+    GuardrailRule baseline = rule("latency_p95_ms").setDirection("max")
+        .setThreshold(new dev.arbiter.avro.ControlBaseline("max", 3)).setAction("PAUSE_EXPOSURE").build();
+    try (var harness = harness(definition(b -> b.setGuardrails(List.of(baseline))))) {
+      // Windows 0-2 fill the control history (the treatment is slow but nothing can be judged yet).
+      feedPairs(harness, "*", "latency_p95_ms", new double[] {2000, 2400, 2200, 2300, 2100}, new double[] {9000, 9000, 9000, 2500, 2600});
+      assertThat(harness.extractOutputValues()).extracting(ControlCommand::getAction, ControlCommand::getWindowStart,
+              ControlCommand::getThreshold)
+          .containsExactly(tuple("ALERT", 3 * WINDOW, 2400.0), tuple("PAUSE_EXPOSURE", 4 * WINDOW, 2400.0));
+      assertThat(harness.extractOutputValues().get(0).getReason()).contains("control's max over its last 3 windows");
+    }
+  }
+
+  @Test
+  void perSegmentRuleWatchesEachValueSeparately() throws Exception {
+    GuardrailRule mobile = rule("safety_pass_rate").setDirection("min").setThreshold(0.99).setAction("ROLLBACK")
+        .setSegments(List.of("device=*")).build();
+    try (var harness = harness(definition(b -> b.setSegments(List.of("device")).setGuardrails(List.of(mobile))))) {
+      for (int i = 0; i < 2; i++) {
+        for (String segment : List.of("*", "device=desktop", "device=mobile")) {
+          harness.processElement(window("control", segment, i, "safety_pass_rate", 0.999, 200), close(i));
+          harness.processElement(window("treatment", segment, i, "safety_pass_rate", segment.equals("device=mobile") ? 0.97 : 0.999, 200),
+              close(i));
+        }
+        harness.processWatermark(close(i));
+      }
+      assertThat(harness.extractOutputValues()).extracting(ControlCommand::getAction, ControlCommand::getSegment)
+          .containsExactly(tuple("ALERT", "device=mobile"), tuple("ROLLBACK", "device=mobile"));
     }
   }
 }
