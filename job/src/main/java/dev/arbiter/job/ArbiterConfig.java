@@ -24,6 +24,10 @@ public final class ArbiterConfig implements Serializable {
       "Kafka bootstrap servers of the input, registry and output topics.");
   public static final Setting TOPIC_TURNS = setting("topic.turns", "llm.turns",
       "Topic of TurnEvent records (Avro single-object encoding, key = unit id).");
+  public static final Setting TOPIC_OUTCOMES = setting("topic.outcomes", "llm.outcomes",
+      "Topic of OutcomeEvent records (may equal topic.turns); empty to not subscribe.");
+  public static final Setting TOPIC_JUDGE_SCORES = setting("topic.judge-scores", "llm.judge-scores",
+      "Topic of JudgeScoreEvent records; empty to not subscribe.");
   public static final Setting TOPIC_EXPERIMENTS = setting("topic.experiments", "experiments",
       "Compacted registry topic of ExperimentDefinition records, key = experiment id.");
   public static final Setting TOPIC_METRICS = setting("topic.metrics", "experiments.metrics",
@@ -59,6 +63,11 @@ public final class ArbiterConfig implements Serializable {
   public static final Setting UNKNOWN_EXPERIMENT_HOLD_MS = setting("unknown-experiment.hold-ms", "120000",
       "How long (event time) a turn of an unregistered experiment waits for its definition before it is dead-lettered.");
 
+  public static final Setting JOIN_MAX_WAIT_MS = setting("join.max-wait-ms", "600000",
+      "How long (event time) an outcome or judge score waits for its unit's turn before it is dead-lettered.");
+  public static final Setting UNIT_STATE_TTL_MS = setting("unit-state.ttl-ms", "86400000",
+      "How long (processing time) per-unit state (variant, served request ids) is kept after the unit's last turn.");
+
   private final Map<String, String> values;
 
   private static Setting setting(String key, String defaultValue, String doc) {
@@ -82,6 +91,17 @@ public final class ArbiterConfig implements Serializable {
 
   public static List<Setting> all() {
     return Collections.unmodifiableList(ALL);
+  }
+
+  /** The input topics the job subscribes to: turns, and outcomes and judge scores unless disabled. */
+  public java.util.List<String> inputTopics() {
+    java.util.LinkedHashSet<String> topics = new java.util.LinkedHashSet<>();
+    for (Setting topic : java.util.List.of(TOPIC_TURNS, TOPIC_OUTCOMES, TOPIC_JUDGE_SCORES)) {
+      if (!get(topic).isBlank()) {
+        topics.add(get(topic).strip());
+      }
+    }
+    return java.util.List.copyOf(topics);
   }
 
   /** The README's option table, one row per setting. */
@@ -150,6 +170,8 @@ public final class ArbiterConfig implements Serializable {
     positive(IDLENESS_MS);
     positive(MAX_EVENT_TIME_SKEW_MS);
     nonNegative(UNKNOWN_EXPERIMENT_HOLD_MS);
+    nonNegative(JOIN_MAX_WAIT_MS);
+    positive(UNIT_STATE_TTL_MS);
     if (get(BOOTSTRAP_SERVERS).isBlank()) {
       throw new IllegalArgumentException("option --" + BOOTSTRAP_SERVERS.key() + " must name at least one HOST:PORT");
     }

@@ -5,13 +5,14 @@ import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.Ingested;
-import dev.arbiter.core.TurnObservation;
+import dev.arbiter.core.Observation;
 import dev.arbiter.job.cli.ArbiterCli;
 import dev.arbiter.operators.GuardrailEvaluator;
 import dev.arbiter.operators.Outputs;
 import dev.arbiter.operators.PendingExperiments;
 import dev.arbiter.operators.RegistryGate;
 import dev.arbiter.operators.TurnRouter;
+import dev.arbiter.operators.UnitTracker;
 import dev.arbiter.operators.WindowAggregator;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -30,9 +31,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * The Arbiter job: per-turn events in, window metrics, guardrail decisions and dead letters out.
  *
  * <pre>
- * events ──> TurnRouter ──────────────────────┬─> WindowAggregator ──> metrics
- *               │ unknown experiment          │   (exp, variant, segment)  │
- *               └─> PendingExperiments ───────┘                            └─> GuardrailEvaluator ──> decisions
+ * events ──> TurnRouter ─────────────────┬─> UnitTracker ──> WindowAggregator ──> metrics
+ *               │ unknown experiment     │   (exp, unit)      (exp, variant, segment)  │
+ *               └─> PendingExperiments ──┘                                             └─> GuardrailEvaluator ──> decisions
  * registry ──> RegistryGate ──(broadcast to TurnRouter, PendingExperiments, GuardrailEvaluator)
  * every stage ──> dead letters (with a reason)
  * </pre>
@@ -50,6 +51,7 @@ public final class ArbiterJob {
     public static final String REGISTRY_GATE = "registry-gate";
     public static final String TURN_ROUTER = "turn-router";
     public static final String PENDING_EXPERIMENTS = "pending-experiments";
+    public static final String UNIT_TRACKER = "unit-tracker";
     public static final String WINDOW_AGGREGATOR = "window-aggregator";
     public static final String GUARDRAIL_EVALUATOR = "guardrail-evaluator";
     public static final String DECISIONS_SINK = "decisions-sink";
@@ -112,18 +114,23 @@ public final class ArbiterJob {
         .uid(Uid.REGISTRY_GATE).name("registry gate").setParallelism(1);
     BroadcastStream<ExperimentDefinition> registry = definitions.broadcast(Outputs.REGISTRY);
 
-    SingleOutputStreamOperator<TurnObservation> routed = events
+    SingleOutputStreamOperator<Observation> routed = events
         .connect(registry)
         .process(new TurnRouter())
         .uid(Uid.TURN_ROUTER).name("decode, validate, route");
 
-    SingleOutputStreamOperator<TurnObservation> released = routed.getSideOutput(Outputs.PENDING)
-        .keyBy(ingested -> ingested.turn.getExperimentId())
+    SingleOutputStreamOperator<Observation> released = routed.getSideOutput(Outputs.PENDING)
+        .keyBy(Ingested::experimentId)
         .connect(registry)
         .process(new PendingExperiments(config.getLong(ArbiterConfig.UNKNOWN_EXPERIMENT_HOLD_MS)))
         .uid(Uid.PENDING_EXPERIMENTS).name("hold turns of unregistered experiments");
 
-    SingleOutputStreamOperator<WindowSummary> windows = routed.union(released)
+    SingleOutputStreamOperator<Observation> placed = routed.union(released)
+        .keyBy(observation -> Observation.unitKey(observation.experimentId, observation.unitId))
+        .process(new UnitTracker(config.getLong(ArbiterConfig.JOIN_MAX_WAIT_MS), config.getLong(ArbiterConfig.UNIT_STATE_TTL_MS)))
+        .uid(Uid.UNIT_TRACKER).name("units: leaks, duplicates, outcome and judge joins");
+
+    SingleOutputStreamOperator<WindowSummary> windows = placed
         .keyBy(observation -> observation.windowKey)
         .process(new WindowAggregator())
         .uid(Uid.WINDOW_AGGREGATOR).name("windows per experiment, variant, segment");
@@ -142,6 +149,7 @@ public final class ArbiterJob {
     DataStream<DeadLetter> deadLetters = definitions.getSideOutput(Outputs.DEAD_LETTERS)
         .union(routed.getSideOutput(Outputs.DEAD_LETTERS),
             released.getSideOutput(Outputs.DEAD_LETTERS),
+            placed.getSideOutput(Outputs.DEAD_LETTERS),
             windows.getSideOutput(Outputs.DEAD_LETTERS));
     deadLetters.sinkTo(ends.deadLetters()).uid(Uid.DEAD_LETTERS_SINK).name("dead letters sink");
   }

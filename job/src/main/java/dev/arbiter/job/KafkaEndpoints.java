@@ -31,9 +31,10 @@ public final class KafkaEndpoints {
    */
   public static Endpoints of(ArbiterConfig config, boolean bounded) {
     IngestDecoder decoder = new IngestDecoder(config.getLong(ArbiterConfig.MAX_EVENT_TIME_SKEW_MS));
-    KafkaSource<Ingested> events = source(config, decoder, config.get(ArbiterConfig.TOPIC_TURNS), startingOffsets(config), bounded);
+    KafkaSource<Ingested> events = source(config, decoder, config.inputTopics(), startingOffsets(config), bounded);
     // The registry is always read whole: a compacted topic is the current state of all definitions.
-    KafkaSource<Ingested> registry = source(config, decoder, config.get(ArbiterConfig.TOPIC_EXPERIMENTS), OffsetsInitializer.earliest(), bounded);
+    KafkaSource<Ingested> registry = source(config, decoder, java.util.List.of(config.get(ArbiterConfig.TOPIC_EXPERIMENTS)),
+        OffsetsInitializer.earliest(), bounded);
     return new Endpoints(events, registry, RegistryWatermarks.afterBootstrap(REGISTRY_BOOTSTRAP_MS),
         AvroKafkaSinks.<ControlCommand>create(target(config, ArbiterConfig.TOPIC_DECISIONS, "decisions"), ControlCommand::getExperimentId),
         AvroKafkaSinks.<WindowSummary>create(target(config, ArbiterConfig.TOPIC_METRICS, "metrics"), WindowSummary::getExperimentId),
@@ -44,11 +45,11 @@ public final class KafkaEndpoints {
     return deadLetter.getExperimentId() == null ? deadLetter.getReason() : deadLetter.getExperimentId();
   }
 
-  private static KafkaSource<Ingested> source(ArbiterConfig config, IngestDecoder decoder, String topic,
+  private static KafkaSource<Ingested> source(ArbiterConfig config, IngestDecoder decoder, java.util.List<String> topics,
       OffsetsInitializer start, boolean bounded) {
     KafkaSourceBuilder<Ingested> builder = KafkaSource.<Ingested>builder()
         .setBootstrapServers(config.get(ArbiterConfig.BOOTSTRAP_SERVERS))
-        .setTopics(topic)
+        .setTopics(topics)
         .setGroupId(config.get(ArbiterConfig.GROUP_ID))
         .setStartingOffsets(start)
         .setDeserializer(new KafkaIngestDeserializer(decoder))

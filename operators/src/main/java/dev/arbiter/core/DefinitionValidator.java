@@ -124,8 +124,9 @@ public final class DefinitionValidator {
     if (r.getId().isBlank() || !ruleIds.add(r.getId())) {
       problems.add(where + ".id '" + r.getId() + "' is empty or repeated");
     }
-    if (!Metrics.KNOWN.contains(r.getMetric())) {
-      problems.add(where + ".metric '" + r.getMetric() + "' is unknown; known metrics: " + new java.util.TreeSet<>(Metrics.KNOWN));
+    if (!Metrics.isKnown(r.getMetric())) {
+      problems.add(where + ".metric '" + r.getMetric() + "' is unknown; known metrics: " + new java.util.TreeSet<>(Metrics.KNOWN)
+          + " and judge_<axis>_mean");
     }
     if (!Guardrail.SCOPES.contains(r.getScope())) {
       problems.add(where + ".scope '" + r.getScope() + "' is not supported; use one of " + Guardrail.SCOPES);

@@ -30,6 +30,17 @@ public class Ingested {
 
   public Ingested() {}
 
+  /** Experiment of the payload, null for dead letters and definitions. */
+  public String experimentId() {
+    if (turn != null) {
+      return turn.getExperimentId();
+    }
+    if (outcome != null) {
+      return outcome.getExperimentId();
+    }
+    return judge != null ? judge.getExperimentId() : null;
+  }
+
   /** Event time of the payload; dead letters get Long.MIN_VALUE so they never move a watermark. */
   public long eventTime() {
     if (turn != null) {

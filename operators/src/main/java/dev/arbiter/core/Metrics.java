@@ -18,6 +18,12 @@ public final class Metrics {
   public static final String COST_PER_UNIT_USD = "cost_per_unit_usd";
   public static final String TOKENS_PER_TURN = "tokens_per_turn";
   public static final String FEEDBACK_POSITIVE_RATE = "feedback_positive_rate";
+  public static final String RESOLUTION_RATE = "resolution_rate";
+  public static final String HANDOFF_RATE = "handoff_rate";
+  /** Share of the window's turns whose unit was seen in another variant or hashes to another one. */
+  public static final String ASSIGNMENT_MISMATCH_RATE = "assignment_mismatch_rate";
+  private static final String JUDGE_PREFIX = "judge_";
+  private static final String JUDGE_SUFFIX = "_mean";
   /** Suffixes of latency quantiles split by replica cache state: a cold canary is slow for reasons that are not the treatment. */
   public static final String WARM = ".warm";
   public static final String COLD = ".cold";
@@ -28,10 +34,22 @@ public final class Metrics {
       LATENCY_P50_MS, LATENCY_P95_MS, LATENCY_P99_MS,
       TTFT_P50_MS, TTFT_P95_MS, TTFT_P99_MS, TPOT_MEAN_MS,
       COST_PER_TURN_USD, COST_PER_UNIT_USD, TOKENS_PER_TURN, FEEDBACK_POSITIVE_RATE,
+      RESOLUTION_RATE, HANDOFF_RATE, ASSIGNMENT_MISMATCH_RATE,
       LATENCY_P50_MS + WARM, LATENCY_P95_MS + WARM, LATENCY_P99_MS + WARM,
       LATENCY_P50_MS + COLD, LATENCY_P95_MS + COLD, LATENCY_P99_MS + COLD);
 
   private Metrics() {}
+
+  /** The metric of a judge axis: judge_helpfulness_mean for axis helpfulness. */
+  public static String judgeMean(String axis) {
+    return JUDGE_PREFIX + axis + JUDGE_SUFFIX;
+  }
+
+  /** Whether a rule may name this metric: a known one, or the mean of any judge axis. */
+  public static boolean isKnown(String metric) {
+    return KNOWN.contains(metric)
+        || (metric.startsWith(JUDGE_PREFIX) && metric.endsWith(JUDGE_SUFFIX) && metric.length() > JUDGE_PREFIX.length() + JUDGE_SUFFIX.length());
+  }
 
   /**
    * Samples behind a metric in a window: the summary's own count for metrics that do not count

@@ -53,6 +53,12 @@ public final class WindowStats {
   private final DDSketch coldLatency;
   private long feedbackGiven;
   private long feedbackPositive;
+  private long flaggedAssignments;
+  private long outcomes;
+  private long resolved;
+  private long handoffs;
+  /** Per judge axis: fixed-point sum of scores (micro-units) and count. */
+  private final java.util.TreeMap<String, long[]> judge = new java.util.TreeMap<>();
   /** The most telling turns first: flagged (error or unsafe), then slowest; ties by request id. */
   private final List<Evidence> evidence;
 
@@ -87,9 +93,38 @@ public final class WindowStats {
     return DDSketches.collapsingLowestDense(RELATIVE_ACCURACY, MAX_BINS);
   }
 
-  /** Adds one turn; {@code late} marks a turn that arrived after the window's end but within its lateness. */
-  public void add(TurnObservation turn, boolean late) {
+  /** Adds one observation; {@code late} marks one that arrived after the window's end but within its lateness. */
+  public void add(Observation observation, boolean late) {
+    if (late) {
+      lateEvents++;
+    }
+    definitionVersion = Math.max(definitionVersion, observation.definitionVersion);
+    switch (observation.kind) {
+      case Observation.OUTCOME -> {
+        outcomes++;
+        if (observation.resolved) {
+          resolved++;
+        }
+        if (observation.humanHandoff) {
+          handoffs++;
+        }
+      }
+      case Observation.JUDGE -> {
+        for (int i = 0; i < observation.judgeAxes.length; i++) {
+          long[] axis = judge.computeIfAbsent(observation.judgeAxes[i], k -> new long[2]);
+          axis[0] += Math.round(observation.judgeScores[i] * 1e6);
+          axis[1]++;
+        }
+      }
+      default -> addTurn(observation);
+    }
+  }
+
+  private void addTurn(Observation turn) {
     turns++;
+    if (turn.assignmentMismatch || turn.leaked) {
+      flaggedAssignments++;
+    }
     if (turn.error) {
       errors++;
     }
@@ -99,20 +134,17 @@ public final class WindowStats {
     if (turn.emptyResponse) {
       emptyResponses++;
     }
-    if (late) {
-      lateEvents++;
-    }
     promptTokens += turn.promptTokens;
     completionTokens += turn.completionTokens;
     costNanoUsd += Math.round(turn.costUsd * 1e9);
     units.add(turn.unitHash);
     latency.accept(turn.latencyMs);
-    if (turn.cacheState == TurnObservation.WARM) {
+    if (turn.cacheState == Observation.WARM) {
       warmLatency.accept(turn.latencyMs);
-    } else if (turn.cacheState == TurnObservation.COLD) {
+    } else if (turn.cacheState == Observation.COLD) {
       coldLatency.accept(turn.latencyMs);
     }
-    if (turn.userFeedback != TurnObservation.NO_FEEDBACK) {
+    if (turn.userFeedback != Observation.NO_FEEDBACK) {
       feedbackGiven++;
       if (turn.userFeedback > 0) {
         feedbackPositive++;
@@ -125,7 +157,6 @@ public final class WindowStats {
       tpotSumMicros += Math.round(turn.tpotMs * 1e3);
       tpotCount++;
     }
-    definitionVersion = Math.max(definitionVersion, turn.definitionVersion);
     offerEvidence(new Evidence(turn.requestId, turn.error || turn.unsafe, turn.latencyMs));
   }
 
@@ -166,6 +197,15 @@ public final class WindowStats {
     coldLatency.mergeWith(other.coldLatency);
     feedbackGiven += other.feedbackGiven;
     feedbackPositive += other.feedbackPositive;
+    flaggedAssignments += other.flaggedAssignments;
+    outcomes += other.outcomes;
+    resolved += other.resolved;
+    handoffs += other.handoffs;
+    other.judge.forEach((axis, sums) -> {
+      long[] mine = judge.computeIfAbsent(axis, k -> new long[2]);
+      mine[0] += sums[0];
+      mine[1] += sums[1];
+    });
     definitionVersion = Math.max(definitionVersion, other.definitionVersion);
     for (Evidence e : other.evidence) {
       offerEvidence(e);
@@ -175,9 +215,15 @@ public final class WindowStats {
   /** Rule-addressable metric values; a metric without data is absent rather than zero. */
   public Map<String, Double> metrics() {
     Map<String, Double> metrics = new LinkedHashMap<>();
+    if (outcomes > 0) {
+      metrics.put(Metrics.RESOLUTION_RATE, resolved / (double) outcomes);
+      metrics.put(Metrics.HANDOFF_RATE, handoffs / (double) outcomes);
+    }
+    judge.forEach((axis, sums) -> metrics.put(Metrics.judgeMean(axis), sums[0] / 1e6 / sums[1]));
     if (turns == 0) {
       return metrics;
     }
+    metrics.put(Metrics.ASSIGNMENT_MISMATCH_RATE, flaggedAssignments / (double) turns);
     metrics.put(Metrics.ERROR_RATE, errors / (double) turns);
     metrics.put(Metrics.SAFETY_PASS_RATE, 1.0 - unsafe / (double) turns);
     metrics.put(Metrics.EMPTY_RESPONSE_RATE, emptyResponses / (double) turns);
@@ -218,6 +264,11 @@ public final class WindowStats {
   /** Sample counts of the metrics that do not count turns (see WindowSummary.samples). */
   public Map<String, Long> samples() {
     Map<String, Long> samples = new LinkedHashMap<>();
+    if (outcomes > 0) {
+      samples.put(Metrics.RESOLUTION_RATE, outcomes);
+      samples.put(Metrics.HANDOFF_RATE, outcomes);
+    }
+    judge.forEach((axis, sums) -> samples.put(Metrics.judgeMean(axis), sums[1]));
     if (turns == 0) {
       return samples;
     }
@@ -256,6 +307,10 @@ public final class WindowStats {
 
   public long turns() {
     return turns;
+  }
+
+  public long outcomes() {
+    return outcomes;
   }
 
   public long units() {
@@ -321,6 +376,16 @@ public final class WindowStats {
     writeSketch(coldLatency, out);
     out.writeLong(feedbackGiven);
     out.writeLong(feedbackPositive);
+    out.writeLong(flaggedAssignments);
+    out.writeLong(outcomes);
+    out.writeLong(resolved);
+    out.writeLong(handoffs);
+    out.writeInt(judge.size());
+    for (Map.Entry<String, long[]> axis : judge.entrySet()) {
+      out.writeUTF(axis.getKey());
+      out.writeLong(axis.getValue()[0]);
+      out.writeLong(axis.getValue()[1]);
+    }
     out.writeByte(evidence.size());
     for (Evidence e : evidence) {
       out.writeUTF(e.requestId());
@@ -359,6 +424,15 @@ public final class WindowStats {
     DDSketch cold = readSketch(in);
     long feedbackGiven = in.readLong();
     long feedbackPositive = in.readLong();
+    long flaggedAssignments = in.readLong();
+    long outcomes = in.readLong();
+    long resolved = in.readLong();
+    long handoffs = in.readLong();
+    int axes = in.readInt();
+    java.util.TreeMap<String, long[]> judge = new java.util.TreeMap<>();
+    for (int i = 0; i < axes; i++) {
+      judge.put(in.readUTF(), new long[] {in.readLong(), in.readLong()});
+    }
     int evidenceCount = in.readByte();
     List<Evidence> evidence = new ArrayList<>(evidenceCount);
     for (int i = 0; i < evidenceCount; i++) {
@@ -368,6 +442,11 @@ public final class WindowStats {
         warm, cold, evidence);
     stats.feedbackGiven = feedbackGiven;
     stats.feedbackPositive = feedbackPositive;
+    stats.flaggedAssignments = flaggedAssignments;
+    stats.outcomes = outcomes;
+    stats.resolved = resolved;
+    stats.handoffs = handoffs;
+    stats.judge.putAll(judge);
     stats.turns = turns;
     stats.errors = errors;
     stats.unsafe = unsafe;

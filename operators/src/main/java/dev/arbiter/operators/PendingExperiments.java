@@ -2,9 +2,9 @@ package dev.arbiter.operators;
 
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.core.Ingested;
-import dev.arbiter.core.TurnAdmission;
+import dev.arbiter.core.Admission;
+import dev.arbiter.core.Observation;
 import dev.arbiter.core.TurnChecks;
-import dev.arbiter.core.TurnObservation;
 import dev.arbiter.wire.Rejection;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,13 +16,13 @@ import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction
 import org.apache.flink.util.Collector;
 
 /**
- * Holds turns of experiments the registry does not know yet, keyed by experiment id. A definition
+ * Holds events of experiments the registry does not know yet, keyed by experiment id. A definition
  * and its first events are written by different producers to different topics, so events may
  * overtake their definition; they wait here until it arrives (then they are admitted) or until the
  * watermark passes their event time plus the hold (then they are dead-lettered as
  * unknown_experiment). The hold is in event time, so a replay makes the same choice.
  */
-public class PendingExperiments extends KeyedBroadcastProcessFunction<String, Ingested, ExperimentDefinition, TurnObservation> {
+public class PendingExperiments extends KeyedBroadcastProcessFunction<String, Ingested, ExperimentDefinition, Observation> {
 
   static final ListStateDescriptor<Ingested> PENDING =
       new ListStateDescriptor<>("pending-turns", TypeInformation.of(Ingested.class));
@@ -42,18 +42,18 @@ public class PendingExperiments extends KeyedBroadcastProcessFunction<String, In
   }
 
   @Override
-  public void processElement(Ingested in, ReadOnlyContext ctx, Collector<TurnObservation> out) throws Exception {
+  public void processElement(Ingested in, ReadOnlyContext ctx, Collector<Observation> out) throws Exception {
     ExperimentDefinition definition = ctx.getBroadcastState(Outputs.REGISTRY).get(ctx.getCurrentKey());
     if (definition != null) {
       admit(in, definition, ctx, out);
       return;
     }
     pending.add(in);
-    ctx.timerService().registerEventTimeTimer(in.turn.getEventTime() + holdMs);
+    ctx.timerService().registerEventTimeTimer(in.eventTime() + holdMs);
   }
 
   @Override
-  public void processBroadcastElement(ExperimentDefinition definition, Context ctx, Collector<TurnObservation> out) throws Exception {
+  public void processBroadcastElement(ExperimentDefinition definition, Context ctx, Collector<Observation> out) throws Exception {
     if (!Registry.accept(ctx.getBroadcastState(Outputs.REGISTRY), definition)) {
       return;
     }
@@ -62,10 +62,12 @@ public class PendingExperiments extends KeyedBroadcastProcessFunction<String, In
         return;
       }
       for (Ingested in : state.get()) {
-        TurnChecks.Problem problem = TurnAdmission.admit(in, definition, out::collect);
-        if (problem != null) {
-          counters.inc("deadLetters", problem.rejection().code());
-          ctx.output(Outputs.DEAD_LETTERS, Rejections.deadLetter(in, problem));
+        Admission.Result admitted = Admission.admit(in, definition);
+        if (admitted.problem() != null) {
+          counters.inc("deadLetters", admitted.problem().rejection().code());
+          ctx.output(Outputs.DEAD_LETTERS, Rejections.deadLetter(in, admitted.problem()));
+        } else {
+          out.collect(admitted.observation());
         }
       }
       state.clear();
@@ -73,10 +75,10 @@ public class PendingExperiments extends KeyedBroadcastProcessFunction<String, In
   }
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<TurnObservation> out) throws Exception {
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<Observation> out) throws Exception {
     List<Ingested> keep = new ArrayList<>();
     for (Ingested in : pending.get()) {
-      if (in.turn.getEventTime() + holdMs <= timestamp) {
+      if (in.eventTime() + holdMs <= timestamp) {
         counters.inc("deadLetters", Rejection.UNKNOWN_EXPERIMENT.code());
         ctx.output(Outputs.DEAD_LETTERS, Rejections.deadLetter(in, new TurnChecks.Problem(Rejection.UNKNOWN_EXPERIMENT,
             "experiment '" + ctx.getCurrentKey() + "' is not registered; waited " + holdMs / 1000 + " s of event time for its definition")));
@@ -87,11 +89,13 @@ public class PendingExperiments extends KeyedBroadcastProcessFunction<String, In
     pending.update(keep);
   }
 
-  private void admit(Ingested in, ExperimentDefinition definition, ReadOnlyContext ctx, Collector<TurnObservation> out) {
-    TurnChecks.Problem problem = TurnAdmission.admit(in, definition, out::collect);
-    if (problem != null) {
-      counters.inc("deadLetters", problem.rejection().code());
-      ctx.output(Outputs.DEAD_LETTERS, Rejections.deadLetter(in, problem));
+  private void admit(Ingested in, ExperimentDefinition definition, ReadOnlyContext ctx, Collector<Observation> out) {
+    Admission.Result admitted = Admission.admit(in, definition);
+    if (admitted.problem() != null) {
+      counters.inc("deadLetters", admitted.problem().rejection().code());
+      ctx.output(Outputs.DEAD_LETTERS, Rejections.deadLetter(in, admitted.problem()));
+    } else {
+      out.collect(admitted.observation());
     }
   }
 }

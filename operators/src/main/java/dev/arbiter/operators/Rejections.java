@@ -9,8 +9,10 @@ import dev.arbiter.wire.WireFormat;
 final class Rejections {
   private Rejections() {}
 
+  /** The dead letter of a decoded record; its raw bytes are the record re-encoded in the current schema. */
   static DeadLetter deadLetter(Ingested in, TurnChecks.Problem problem) {
-    return Ingested.deadLetter(problem.rejection(), problem.detail(), WireFormat.encode(in.turn),
-        in.sourceTopic, in.sourcePartition, in.sourceOffset, in.turn.getExperimentId(), in.turn.getEventTime());
+    org.apache.avro.specific.SpecificRecord payload = in.turn != null ? in.turn : in.outcome != null ? in.outcome : in.judge;
+    return Ingested.deadLetter(problem.rejection(), problem.detail(), WireFormat.encode(payload),
+        in.sourceTopic, in.sourcePartition, in.sourceOffset, in.experimentId(), in.eventTime());
   }
 }

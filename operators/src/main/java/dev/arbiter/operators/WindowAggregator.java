@@ -3,7 +3,7 @@ package dev.arbiter.operators;
 import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.Ingested;
 import dev.arbiter.core.Segments;
-import dev.arbiter.core.TurnObservation;
+import dev.arbiter.core.Observation;
 import dev.arbiter.core.WindowBounds;
 import dev.arbiter.core.WindowStats;
 import dev.arbiter.wire.Rejection;
@@ -24,7 +24,7 @@ import org.apache.flink.util.Collector;
  * closes once, when the watermark passes its end plus the allowed lateness, and emits one final
  * {@link WindowSummary}; a turn for an already closed window is late and dead-lettered.
  */
-public class WindowAggregator extends KeyedProcessFunction<String, TurnObservation, WindowSummary> {
+public class WindowAggregator extends KeyedProcessFunction<String, Observation, WindowSummary> {
 
   @VisibleForTesting
   static final MapStateDescriptor<Long, WindowStats> WINDOWS =
@@ -40,7 +40,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, TurnObservati
   }
 
   @Override
-  public void processElement(TurnObservation turn, Context ctx, Collector<WindowSummary> out) throws Exception {
+  public void processElement(Observation turn, Context ctx, Collector<WindowSummary> out) throws Exception {
     long start = turn.windowStart();
     long close = WindowBounds.closeTime(start, turn.windowMs, turn.allowedLatenessMs);
     long watermark = ctx.timerService().currentWatermark();
@@ -66,7 +66,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, TurnObservati
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<WindowSummary> out) throws Exception {
-    String[] key = ctx.getCurrentKey().split(String.valueOf(TurnObservation.KEY_SEPARATOR), 3);
+    String[] key = ctx.getCurrentKey().split(String.valueOf(Observation.KEY_SEPARATOR), 3);
     List<Long> closed = new ArrayList<>();
     for (Map.Entry<Long, WindowStats> entry : windows.entries()) {
       WindowStats stats = entry.getValue();

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 class WindowStatsTest {
 
-  static TurnObservation turn(String request, String unit, double latency, boolean unsafe) {
-    TurnObservation o = new TurnObservation();
+  static Observation turn(String request, String unit, double latency, boolean unsafe) {
+    Observation o = new Observation();
     o.requestId = request;
     o.unitHash = UnitHash.of(unit);
     o.latencyMs = latency;
@@ -90,7 +90,7 @@ class WindowStatsTest {
   @Test
   void mergeEqualsOneAggregateAndEvidenceIgnoresArrivalOrder() throws Exception {
     double[] values = latencies(9, 2_000);
-    List<TurnObservation> turns = new ArrayList<>();
+    List<Observation> turns = new ArrayList<>();
     for (int i = 0; i < values.length; i++) {
       turns.add(turn("r" + i, "u" + (i % 700), values[i], i % 97 == 0));
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.core.Ingested;
 import dev.arbiter.core.Streak;
-import dev.arbiter.core.TurnObservation;
+import dev.arbiter.core.Observation;
 import dev.arbiter.core.WindowStats;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -17,14 +17,14 @@ class StateTypesTest {
   @Test
   void stateAndRecordClassesAreFlinkPojos() {
     PojoTestUtils.assertSerializedAsPojoWithoutKryo(Streak.class);
-    PojoTestUtils.assertSerializedAsPojoWithoutKryo(TurnObservation.class);
+    PojoTestUtils.assertSerializedAsPojoWithoutKryo(Observation.class);
     PojoTestUtils.assertSerializedAsPojoWithoutKryo(Ingested.class);
   }
 
   @Test
   void windowStatsHaveTheirOwnSerializer() throws Exception {
     WindowStats stats = new WindowStats(60_000, 60_000, 0, 2);
-    TurnObservation turn = new TurnObservation();
+    Observation turn = new Observation();
     turn.requestId = "r";
     turn.latencyMs = 1234;
     stats.add(turn, false);

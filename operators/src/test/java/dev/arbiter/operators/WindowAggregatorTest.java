@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.avro.WindowSummary;
-import dev.arbiter.core.TurnObservation;
+import dev.arbiter.core.Observation;
 import dev.arbiter.core.UnitHash;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -20,12 +20,12 @@ class WindowAggregatorTest {
   /** The first window [0, 60000) closes when the watermark reaches its last millisecond plus the lateness. */
   static final long CLOSE = WINDOW - 1 + LATENESS;
 
-  static TurnObservation turn(String segment, long eventTime, String request, double latency) {
-    TurnObservation o = new TurnObservation();
+  static Observation turn(String segment, long eventTime, String request, double latency) {
+    Observation o = new Observation();
     o.experimentId = "e";
     o.variantId = "treatment";
     o.segment = segment;
-    o.windowKey = TurnObservation.windowKey("e", "treatment", segment);
+    o.windowKey = Observation.windowKey("e", "treatment", segment);
     o.definitionVersion = 1;
     o.windowMs = WINDOW;
     o.allowedLatenessMs = LATENESS;
@@ -39,7 +39,7 @@ class WindowAggregatorTest {
     return o;
   }
 
-  static KeyedOneInputStreamOperatorTestHarness<String, TurnObservation, WindowSummary> harness() throws Exception {
+  static KeyedOneInputStreamOperatorTestHarness<String, Observation, WindowSummary> harness() throws Exception {
     return ProcessFunctionTestHarnesses.forKeyedProcessFunction(new WindowAggregator(), o -> o.windowKey, Types.STRING);
   }
 
@@ -97,7 +97,7 @@ class WindowAggregatorTest {
       harness.processElement(turn("*", 2_000, "b", 2000), 2_000);
       snapshot = harness.snapshot(1, 3_000);
     }
-    try (var restored = new KeyedOneInputStreamOperatorTestHarness<String, TurnObservation, WindowSummary>(
+    try (var restored = new KeyedOneInputStreamOperatorTestHarness<String, Observation, WindowSummary>(
         new KeyedProcessOperator<>(new WindowAggregator()), o -> o.windowKey, Types.STRING)) {
       restored.initializeState(snapshot);
       restored.open();

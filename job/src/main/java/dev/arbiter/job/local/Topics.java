@@ -15,7 +15,9 @@ public final class Topics {
 
   public static void create(Admin admin, ArbiterConfig config, int partitions) throws InterruptedException, ExecutionException {
     List<NewTopic> topics = new ArrayList<>();
-    topics.add(new NewTopic(config.get(ArbiterConfig.TOPIC_TURNS), partitions, (short) 1));
+    for (String input : config.inputTopics()) {
+      topics.add(new NewTopic(input, partitions, (short) 1));
+    }
     topics.add(new NewTopic(config.get(ArbiterConfig.TOPIC_EXPERIMENTS), 1, (short) 1)
         .configs(Map.of("cleanup.policy", "compact")));
     for (ArbiterConfig.Setting output : List.of(ArbiterConfig.TOPIC_METRICS, ArbiterConfig.TOPIC_DECISIONS, ArbiterConfig.TOPIC_DEAD_LETTERS)) {

@@ -19,6 +19,10 @@ public enum Rejection {
   UNKNOWN_EXPERIMENT("unknown_experiment"),
   UNKNOWN_VARIANT("unknown_variant"),
   LATE_EVENT("late_event"),
+  JUDGE_WITHOUT_UNIT("judge_without_unit"),
+  OUTCOME_WITHOUT_TURNS("outcome_without_turns"),
+  JUDGE_WITHOUT_TURN("judge_without_turn"),
+  DUPLICATE_EVENT("duplicate_event"),
   INVALID_DEFINITION("invalid_definition");
 
   private final String code;

@@ -1,0 +1,147 @@
+package dev.arbiter.operators;
+
+import dev.arbiter.avro.DeadLetter;
+import dev.arbiter.core.Ingested;
+import dev.arbiter.core.Observation;
+import dev.arbiter.core.UnitState;
+import dev.arbiter.wire.Rejection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Per-unit state, keyed by (experiment, unit): the variant and segments of the unit's first turn,
+ * the request ids it has served, and outcomes or judge scores that arrived before their turn.
+ * Here a turn in a second variant is flagged as a leak, a repeated request id is counted once,
+ * and outcomes and judge scores take the variant and segments of the unit's turns before they are
+ * placed in windows. Unit state expires after the configured TTL of inactivity.
+ */
+public class UnitTracker extends KeyedProcessFunction<String, Observation, Observation> {
+
+  private final long maxWaitMs;
+  private final long unitTtlMs;
+  private transient ValueState<UnitState> unit;
+  private transient MapState<String, Long> requests;
+  private transient ListState<Observation> waiting;
+  private transient Counters counters;
+
+  /**
+   * @param maxWaitMs how long (event time) an outcome or judge score waits for its unit's turn
+   * @param unitTtlMs how long (processing time) an inactive unit is remembered
+   */
+  public UnitTracker(long maxWaitMs, long unitTtlMs) {
+    this.maxWaitMs = maxWaitMs;
+    this.unitTtlMs = unitTtlMs;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    StateTtlConfig ttl = StateTtlConfig.newBuilder(Duration.ofMillis(unitTtlMs))
+        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+        .build();
+    ValueStateDescriptor<UnitState> unitDescriptor = new ValueStateDescriptor<>("unit", TypeInformation.of(UnitState.class));
+    unitDescriptor.enableTimeToLive(ttl);
+    MapStateDescriptor<String, Long> requestDescriptor = new MapStateDescriptor<>("unit-requests", Types.STRING, Types.LONG);
+    requestDescriptor.enableTimeToLive(ttl);
+    unit = getRuntimeContext().getState(unitDescriptor);
+    requests = getRuntimeContext().getMapState(requestDescriptor);
+    waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-for-turn", TypeInformation.of(Observation.class)));
+    counters = new Counters(getRuntimeContext().getMetricGroup());
+  }
+
+  @Override
+  public void processElement(Observation event, Context ctx, Collector<Observation> out) throws Exception {
+    UnitState state = unit.value();
+    if (event.kind == Observation.TURN) {
+      if (requests.contains(event.requestId)) {
+        reject(ctx, event, Rejection.DUPLICATE_EVENT, "request " + event.requestId + " was already counted");
+        return;
+      }
+      if (state == null) {
+        state = new UnitState(event.variantId, event.segments);
+        unit.update(state);
+      } else if (!state.variant.equals(event.variantId)) {
+        event.leaked = true;
+        if (!state.leaked) {
+          state.leaked = true;
+          unit.update(state);
+          counters.counter("leakedUnits").inc();
+        }
+      }
+      requests.put(event.requestId, event.eventTime);
+      for (String segment : event.segments) {
+        out.collect(event.placed(event.variantId, segment));
+      }
+      release(state, out);
+      return;
+    }
+    if (joinable(event, state)) {
+      place(event, state, out);
+    } else {
+      waiting.add(event);
+      ctx.timerService().registerEventTimeTimer(event.eventTime + maxWaitMs);
+    }
+  }
+
+  private boolean joinable(Observation event, UnitState state) throws Exception {
+    return state != null && (event.kind == Observation.OUTCOME || requests.contains(event.requestId));
+  }
+
+  private void place(Observation event, UnitState state, Collector<Observation> out) {
+    for (String segment : state.segments) {
+      out.collect(event.placed(state.variant, segment));
+    }
+  }
+
+  private void release(UnitState state, Collector<Observation> out) throws Exception {
+    List<Observation> still = new ArrayList<>();
+    boolean released = false;
+    for (Observation event : waiting.get()) {
+      if (joinable(event, state)) {
+        place(event, state, out);
+        released = true;
+      } else {
+        still.add(event);
+      }
+    }
+    if (released) {
+      waiting.update(still);
+    }
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<Observation> out) throws Exception {
+    List<Observation> still = new ArrayList<>();
+    for (Observation event : waiting.get()) {
+      if (event.eventTime + maxWaitMs <= timestamp) {
+        boolean outcome = event.kind == Observation.OUTCOME;
+        reject(ctx, event, outcome ? Rejection.OUTCOME_WITHOUT_TURNS : Rejection.JUDGE_WITHOUT_TURN,
+            (outcome ? "outcome of unit " + event.unitId : "judge score of request " + event.requestId)
+                + ": no matching turn within " + maxWaitMs / 1000 + " s of event time");
+      } else {
+        still.add(event);
+      }
+    }
+    waiting.update(still);
+  }
+
+  private void reject(Context ctx, Observation event, Rejection rejection, String detail) {
+    counters.inc("deadLetters", rejection.code());
+    DeadLetter letter = Ingested.deadLetter(rejection, detail, null, event.sourceTopic, event.sourcePartition,
+        event.sourceOffset, event.experimentId, event.eventTime);
+    ctx.output(Outputs.DEAD_LETTERS, letter);
+  }
+}
