@@ -132,4 +132,31 @@ class WindowStatsTest {
     assertThat(WindowBounds.startOf(1_763_800_059_999L, 60_000)).isEqualTo(1_763_800_020_000L);
     assertThat(WindowBounds.startOf(-1, 60_000)).isEqualTo(-60_000);
   }
+
+  @Test
+  void outcomesJudgeScoresAndAssignmentFlagsHaveTheirOwnMetricsAndSamples() {
+    WindowStats stats = new WindowStats(0, 60_000, 0, 1);
+    Observation flagged = turn("a", "u1", 1000, false);
+    flagged.assignmentMismatch = true;
+    stats.add(flagged, false);
+    stats.add(turn("b", "u2", 1000, false), false);
+    for (boolean resolved : new boolean[] {true, true, false}) {
+      Observation outcome = new Observation();
+      outcome.kind = Observation.OUTCOME;
+      outcome.resolved = resolved;
+      outcome.humanHandoff = !resolved;
+      stats.add(outcome, false);
+    }
+    for (double score : new double[] {4, 5, 3}) {
+      Observation judge = new Observation();
+      judge.kind = Observation.JUDGE;
+      judge.judgeAxes = new String[] {"helpfulness"};
+      judge.judgeScores = new double[] {score};
+      stats.add(judge, false);
+    }
+    assertThat(stats.metrics()).containsEntry(Metrics.RESOLUTION_RATE, 2 / 3.0).containsEntry(Metrics.HANDOFF_RATE, 1 / 3.0)
+        .containsEntry("judge_helpfulness_mean", 4.0).containsEntry(Metrics.ASSIGNMENT_MISMATCH_RATE, 0.5);
+    assertThat(stats.samples()).containsEntry(Metrics.RESOLUTION_RATE, 3L).containsEntry("judge_helpfulness_mean", 3L);
+    assertThat(stats.turns()).isEqualTo(2);
+  }
 }

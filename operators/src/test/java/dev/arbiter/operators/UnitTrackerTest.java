@@ -1,0 +1,114 @@
+package dev.arbiter.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import dev.arbiter.avro.DeadLetter;
+import dev.arbiter.core.Observation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+class UnitTrackerTest {
+  static final long WAIT = 120_000;
+
+  static Observation event(byte kind, String unit, String variant, String request, long time) {
+    Observation o = new Observation();
+    o.kind = kind;
+    o.experimentId = "e";
+    o.unitId = unit;
+    o.variantId = variant;
+    o.requestId = request;
+    o.eventTime = time;
+    o.windowMs = 60_000;
+    o.segments = new String[] {"*", "device=mobile"};
+    o.sourceTopic = "llm.turns";
+    o.sourceOffset = time;
+    if (kind == Observation.JUDGE) {
+      o.judgeAxes = new String[] {"helpfulness"};
+      o.judgeScores = new double[] {4};
+    }
+    return o;
+  }
+
+  static KeyedOneInputStreamOperatorTestHarness<String, Observation, Observation> harness() throws Exception {
+    return ProcessFunctionTestHarnesses.forKeyedProcessFunction(new UnitTracker(WAIT, 3_600_000),
+        o -> Observation.unitKey(o.experimentId, o.unitId), Types.STRING);
+  }
+
+  @Test
+  void turnIsPlacedInEverySegmentOfItsVariant() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(event(Observation.TURN, "u1", "treatment", "r1", 1_000), 1_000);
+      assertThat(harness.extractOutputValues()).extracting(o -> o.windowKey)
+          .containsExactly(Observation.windowKey("e", "treatment", "*"), Observation.windowKey("e", "treatment", "device=mobile"));
+    }
+  }
+
+  @Test
+  void outcomeAndJudgeScoreTakeTheVariantAndSegmentsOfTheUnitsTurns() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(event(Observation.TURN, "u1", "treatment", "r1", 1_000), 1_000);
+      // The outcome logs another variant; the unit's turns decide.
+      harness.processElement(event(Observation.OUTCOME, "u1", "control", null, 5_000), 5_000);
+      harness.processElement(event(Observation.JUDGE, "u1", null, "r1", 90_000), 90_000);
+      assertThat(harness.extractOutputValues()).extracting(o -> o.kind, o -> o.variantId, o -> o.segment)
+          .containsExactly(
+              tuple(Observation.TURN, "treatment", "*"), tuple(Observation.TURN, "treatment", "device=mobile"),
+              tuple(Observation.OUTCOME, "treatment", "*"), tuple(Observation.OUTCOME, "treatment", "device=mobile"),
+              tuple(Observation.JUDGE, "treatment", "*"), tuple(Observation.JUDGE, "treatment", "device=mobile"));
+    }
+  }
+
+  @Test
+  void judgeScoreThatOvertakesItsTurnWaitsForIt() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(event(Observation.JUDGE, "u1", null, "r1", 70_000), 70_000);
+      assertThat(harness.extractOutputValues()).isEmpty();
+      harness.processElement(event(Observation.TURN, "u1", "control", "r1", 10_000), 10_000);
+      assertThat(harness.extractOutputValues()).extracting(o -> o.kind).containsExactly(
+          Observation.TURN, Observation.TURN, Observation.JUDGE, Observation.JUDGE);
+      harness.processWatermark(Long.MAX_VALUE);
+      assertThat(harness.getSideOutput(Outputs.DEAD_LETTERS)).isNull();
+    }
+  }
+
+  @Test
+  void judgeScoreWhoseTurnNeverArrivesIsDeadLetteredAfterTheWait() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(event(Observation.TURN, "u1", "control", "r1", 10_000), 10_000);
+      harness.processElement(event(Observation.JUDGE, "u1", null, "r-unknown", 70_000), 70_000);
+      harness.processElement(event(Observation.OUTCOME, "u2", "control", null, 80_000), 80_000);
+      harness.processWatermark(70_000 + WAIT - 1);
+      assertThat(harness.getSideOutput(Outputs.DEAD_LETTERS)).isNull();
+      harness.processWatermark(80_000 + WAIT);
+      assertThat(harness.getSideOutput(Outputs.DEAD_LETTERS)).extracting(StreamRecord::getValue)
+          .extracting(DeadLetter::getReason, DeadLetter::getSourceOffset)
+          .containsExactlyInAnyOrder(tuple("judge_without_turn", 70_000L), tuple("outcome_without_turns", 80_000L));
+      assertThat(harness.numEventTimeTimers()).isZero();
+    }
+  }
+
+  @Test
+  void unitSeenInASecondVariantIsFlaggedAsALeak() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(event(Observation.TURN, "u1", "control", "r1", 1_000), 1_000);
+      harness.processElement(event(Observation.TURN, "u1", "treatment", "r2", 2_000), 2_000);
+      assertThat(harness.extractOutputValues()).extracting(o -> o.variantId, o -> o.leaked)
+          .containsExactly(tuple("control", false), tuple("control", false), tuple("treatment", true), tuple("treatment", true));
+    }
+  }
+
+  @Test
+  void repeatedRequestIdCountsOnce() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(event(Observation.TURN, "u1", "control", "r1", 1_000), 1_000);
+      harness.processElement(event(Observation.TURN, "u1", "control", "r1", 1_500), 1_500);
+      assertThat(harness.extractOutputValues()).hasSize(2);
+      assertThat(harness.getSideOutput(Outputs.DEAD_LETTERS)).extracting(StreamRecord::getValue)
+          .extracting(DeadLetter::getReason).containsExactly("duplicate_event");
+    }
+  }
+}
