@@ -9,6 +9,7 @@ import dev.arbiter.avro.WindowSummary;
 public final class Commands {
   public static final String ALERT = "ALERT";
   public static final String REGISTRATION_REJECTED = "REGISTRATION_REJECTED";
+  public static final String SRM_HALT = "SRM_HALT";
 
   private Commands() {}
 
@@ -57,6 +58,35 @@ public final class Commands {
         : String.valueOf(verdict.threshold());
     return value + " = " + verdict.observed() + (Guardrail.DIRECTION_MAX.equals(rule.getDirection()) ? " > " : " < ")
         + threshold + " in " + streak + " consecutive window(s)" + (level.index() > 0 ? ", severity level " + level.index() : "");
+  }
+
+  /** The halt after a sample ratio mismatch: every other result of the experiment is untrustworthy. */
+  public static ControlCommand srmHalt(ExperimentDefinition definition, SampleRatioMonitor monitor, long windowStart, long windowEnd) {
+    StringBuilder observed = new StringBuilder();
+    StringBuilder expected = new StringBuilder();
+    for (int i = 0; i < definition.getVariants().size(); i++) {
+      String sep = i == 0 ? "" : ", ";
+      observed.append(sep).append(definition.getVariants().get(i).getId()).append('=').append(monitor.units[i]);
+      expected.append(sep).append(definition.getVariants().get(i).getShare());
+    }
+    return ControlCommand.newBuilder()
+        .setCommandId(CommandId.of(definition.getExperimentId(), definition.getVersion(), SRM_HALT))
+        .setExperimentId(definition.getExperimentId())
+        .setDefinitionVersion(definition.getVersion())
+        .setVariantId("*")
+        .setSegment(Segments.ROLLUP)
+        .setAction(SRM_HALT)
+        .setMetric("sample_ratio")
+        .setObserved(monitor.pValue)
+        .setThreshold(definition.getSrmAlpha())
+        .setWindowStart(windowStart)
+        .setWindowEnd(windowEnd)
+        .setSamples(monitor.total())
+        .setDryRun(definition.getDryRun())
+        .setEventTime(windowEnd)
+        .setReason("units per variant {" + observed + "} against registered shares {" + expected
+            + "}: always-valid p = " + monitor.pValue + " < " + definition.getSrmAlpha())
+        .build();
   }
 
   /** The command that tells operators a definition was refused, and why. */

@@ -55,6 +55,8 @@ public class Observation {
   public boolean assignmentMismatch;
   /** The unit was seen earlier in another variant. */
   public boolean leaked;
+  /** This is the unit's first turn: its exposure, counted by the sample-ratio check. */
+  public boolean newUnit;
 
   // outcome
   public boolean resolved;
@@ -111,6 +113,7 @@ public class Observation {
     o.userFeedback = userFeedback;
     o.assignmentMismatch = assignmentMismatch;
     o.leaked = leaked;
+    o.newUnit = newUnit;
     o.resolved = resolved;
     o.humanHandoff = humanHandoff;
     o.judgeAxes = judgeAxes;

@@ -54,6 +54,7 @@ public final class WindowStats {
   private long feedbackGiven;
   private long feedbackPositive;
   private long flaggedAssignments;
+  private long newUnits;
   private long outcomes;
   private long resolved;
   private long handoffs;
@@ -124,6 +125,9 @@ public final class WindowStats {
     turns++;
     if (turn.assignmentMismatch || turn.leaked) {
       flaggedAssignments++;
+    }
+    if (turn.newUnit) {
+      newUnits++;
     }
     if (turn.error) {
       errors++;
@@ -198,6 +202,7 @@ public final class WindowStats {
     feedbackGiven += other.feedbackGiven;
     feedbackPositive += other.feedbackPositive;
     flaggedAssignments += other.flaggedAssignments;
+    newUnits += other.newUnits;
     outcomes += other.outcomes;
     resolved += other.resolved;
     handoffs += other.handoffs;
@@ -309,6 +314,10 @@ public final class WindowStats {
     return turns;
   }
 
+  public long newUnits() {
+    return newUnits;
+  }
+
   public long outcomes() {
     return outcomes;
   }
@@ -377,6 +386,7 @@ public final class WindowStats {
     out.writeLong(feedbackGiven);
     out.writeLong(feedbackPositive);
     out.writeLong(flaggedAssignments);
+    out.writeLong(newUnits);
     out.writeLong(outcomes);
     out.writeLong(resolved);
     out.writeLong(handoffs);
@@ -425,6 +435,7 @@ public final class WindowStats {
     long feedbackGiven = in.readLong();
     long feedbackPositive = in.readLong();
     long flaggedAssignments = in.readLong();
+    long newUnits = in.readLong();
     long outcomes = in.readLong();
     long resolved = in.readLong();
     long handoffs = in.readLong();
@@ -443,6 +454,7 @@ public final class WindowStats {
     stats.feedbackGiven = feedbackGiven;
     stats.feedbackPositive = feedbackPositive;
     stats.flaggedAssignments = flaggedAssignments;
+    stats.newUnits = newUnits;
     stats.outcomes = outcomes;
     stats.resolved = resolved;
     stats.handoffs = handoffs;

@@ -8,6 +8,8 @@ import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.Commands;
 import dev.arbiter.core.ControlHistory;
 import dev.arbiter.core.Metrics;
+import dev.arbiter.core.SampleRatioMonitor;
+import dev.arbiter.core.Segments;
 import dev.arbiter.core.Guardrail;
 import dev.arbiter.core.Streak;
 import dev.arbiter.core.Verdict;
@@ -19,6 +21,8 @@ import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -50,6 +54,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
   private transient MapState<String, WindowSummary> closed;
   private transient MapState<String, Streak> streaks;
   private transient MapState<String, ControlHistory> histories;
+  private transient ValueState<SampleRatioMonitor> sampleRatio;
   private transient Counters counters;
 
   @Override
@@ -57,6 +62,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     closed = getRuntimeContext().getMapState(CLOSED);
     streaks = getRuntimeContext().getMapState(STREAKS);
     histories = getRuntimeContext().getMapState(CONTROL_HISTORIES);
+    sampleRatio = getRuntimeContext().getState(new ValueStateDescriptor<>("sample-ratio", TypeInformation.of(SampleRatioMonitor.class)));
     counters = new Counters(getRuntimeContext().getMetricGroup());
   }
 
@@ -97,6 +103,9 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
   private void judge(ExperimentDefinition definition, TreeMap<String, Map<String, WindowSummary>> window,
       Collector<ControlCommand> out) throws Exception {
     WindowSummary any = window.firstEntry().getValue().values().iterator().next();
+    if (definition.getSrmCheck()) {
+      checkSampleRatio(definition, window.get(Segments.ROLLUP), any, out);
+    }
     if (any.getWindowStart() < definition.getStartTime() + definition.getBurnInMs()) {
       counters.counter("windowsInBurnIn").inc();
       return;
@@ -109,6 +118,31 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
         }
       }
     }
+  }
+
+  private void checkSampleRatio(ExperimentDefinition definition, Map<String, WindowSummary> rollup, WindowSummary any,
+      Collector<ControlCommand> out) throws Exception {
+    if (rollup == null) {
+      return;
+    }
+    int arms = definition.getVariants().size();
+    long[] newUnits = new long[arms];
+    double[] shares = new double[arms];
+    for (int i = 0; i < arms; i++) {
+      WindowSummary summary = rollup.get(definition.getVariants().get(i).getId());
+      newUnits[i] = summary == null ? 0 : summary.getNewUnits();
+      shares[i] = definition.getVariants().get(i).getShare();
+    }
+    SampleRatioMonitor monitor = sampleRatio.value();
+    if (monitor == null) {
+      monitor = new SampleRatioMonitor();
+    }
+    if (monitor.add(newUnits, shares, definition.getSrmAlpha())) {
+      ControlCommand halt = Commands.srmHalt(definition, monitor, any.getWindowStart(), any.getWindowEnd());
+      counters.inc("commands", halt.getAction());
+      out.collect(halt);
+    }
+    sampleRatio.update(monitor);
   }
 
   private void judgeSegment(ExperimentDefinition definition, Guardrail guardrail, String segment,

@@ -73,6 +73,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
       if (state == null) {
         state = new UnitState(event.variantId, event.segments);
         unit.update(state);
+        event.newUnit = true;
       } else if (!state.variant.equals(event.variantId)) {
         event.leaked = true;
         if (!state.leaked) {

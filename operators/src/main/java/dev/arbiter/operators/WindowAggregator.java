@@ -92,6 +92,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
         .setWindowEnd(stats.windowEnd())
         .setTurns(stats.turns())
         .setUnits(stats.units())
+        .setNewUnits(stats.newUnits())
         .setErrors(stats.errors())
         .setUnsafe(stats.unsafe())
         .setEmptyResponses(stats.emptyResponses())

@@ -219,4 +219,26 @@ class GuardrailEvaluatorTest {
           .containsExactly(tuple("ALERT", "device=mobile"), tuple("ROLLBACK", "device=mobile"));
     }
   }
+
+  @Test
+  void sampleRatioMismatchHaltsOnceAndCanBeTurnedOff() throws Exception {
+    for (boolean check : new boolean[] {true, false}) {
+      try (var harness = harness(definition(b -> b.setSrmCheck(check).setGuardrails(List.of())))) {
+        for (int i = 0; i < 10; i++) {
+          harness.processElement(WindowSummary.newBuilder(window("control", i, 2000, 200)).setNewUnits(110).build(), close(i));
+          harness.processElement(WindowSummary.newBuilder(window("treatment", i, 2000, 200)).setNewUnits(60).build(), close(i));
+          harness.processWatermark(close(i));
+        }
+        if (check) {
+          assertThat(harness.extractOutputValues()).singleElement().satisfies(halt -> {
+            assertThat(halt.getAction()).isEqualTo("SRM_HALT");
+            assertThat(halt.getObserved()).isLessThan(0.001);
+            assertThat(halt.getReason()).contains("control=").contains("treatment=");
+          });
+        } else {
+          assertThat(harness.extractOutputValues()).isEmpty();
+        }
+      }
+    }
+  }
 }
