@@ -64,7 +64,7 @@ class GuardrailPipelineIT {
     long start = System.currentTimeMillis() - 30 * 60_000;
     ExperimentDefinition definition = RunningExample.definition(start);
     SupportBotTraffic traffic = new SupportBotTraffic(definition, 7, 9, window -> 120,
-        List.of(new SupportBotTraffic.LatencySpike("treatment", 4, 7, 2.0)));
+        List.of(new dev.arbiter.job.simulate.Effect.LatencySpike("treatment", 4, 7, 2.0, null)));
     clock = new SupportBotTraffic(definition, 0, 0, w -> 0, List.of());
     try (KafkaProducer<byte[], byte[]> producer = KafkaFixture.producer(kafka.bootstrapServers())) {
       KafkaFixture.send(producer, config.get(ArbiterConfig.TOPIC_EXPERIMENTS), definition.getExperimentId(), WireFormat.encode(definition));

@@ -44,8 +44,8 @@ class BacktestTest {
     // Treatment p95 latency doubles (about 4.3 s) in windows 4-6 and in the thin window 8.
     SupportBotTraffic traffic = new SupportBotTraffic(definition, 42, 10,
         window -> window == THIN_WINDOW ? 10 : 120,
-        List.of(new SupportBotTraffic.LatencySpike("treatment", 4, 7, 2.0),
-            new SupportBotTraffic.LatencySpike("treatment", THIN_WINDOW, THIN_WINDOW + 1, 2.0)));
+        List.of(new dev.arbiter.job.simulate.Effect.LatencySpike("treatment", 4, 7, 2.0, null),
+            new dev.arbiter.job.simulate.Effect.LatencySpike("treatment", THIN_WINDOW, THIN_WINDOW + 1, 2.0, null)));
     events = dir.resolve("events.jsonl.gz");
     try (Writer writer = new BufferedWriter(new OutputStreamWriter(
         new GZIPOutputStream(Files.newOutputStream(events)), StandardCharsets.UTF_8))) {

@@ -80,7 +80,7 @@ public final class Demo {
     int conversationsPerWindow = (int) Math.max(40,
         rate * (RunningExample.WINDOW_MS / 1000.0 / speedup) / EVENTS_PER_CONVERSATION);
     SupportBotTraffic traffic = new SupportBotTraffic(definition, seed, windows, w -> conversationsPerWindow,
-        List.of(new SupportBotTraffic.LatencySpike(RunningExample.TREATMENT, spikeFrom, spikeTo, 2.0)));
+        List.of(new dev.arbiter.job.simulate.Effect.LatencySpike(RunningExample.TREATMENT, spikeFrom, spikeTo, 2.0, null)));
 
     say("Arbiter demo: support-bot prompt experiment (control \"Be helpful.\" vs treatment that cites policy and uses the name)");
     say("  guardrails: p95 latency <= 3000 ms (PAUSE_EXPOSURE), safety pass >= 99.5% (ROLLBACK), errors <= 0.1% (ROLLBACK),");
@@ -148,7 +148,7 @@ public final class Demo {
     boolean injected = false;
     while (traffic.hasNext()) {
       SpecificRecord event = traffic.next();
-      long eventTime = event instanceof TurnEvent t ? t.getEventTime() : ((dev.arbiter.avro.OutcomeEvent) event).getEventTime();
+      long eventTime = dev.arbiter.job.simulate.Events.eventTime(event);
       if (firstEventTime < 0) {
         firstEventTime = eventTime;
       }
@@ -157,7 +157,7 @@ public final class Demo {
       if (wait > 1_000_000) {
         Thread.sleep(wait / 1_000_000);
       }
-      String key = event instanceof TurnEvent t ? t.getUnitId() : ((dev.arbiter.avro.OutcomeEvent) event).getUnitId();
+      String key = dev.arbiter.job.simulate.Events.unitId(event);
       producer.send(new ProducerRecord<>(turns, key.getBytes(), WireFormat.encode(event)));
       sent++;
       maxEventTime = Math.max(maxEventTime, eventTime);

@@ -2,6 +2,7 @@ package dev.arbiter.job.simulate;
 
 import dev.arbiter.avro.CacheState;
 import dev.arbiter.avro.ExperimentDefinition;
+import dev.arbiter.avro.JudgeScoreEvent;
 import dev.arbiter.avro.OutcomeEvent;
 import dev.arbiter.avro.TurnEvent;
 import dev.arbiter.avro.VariantShare;
@@ -19,13 +20,11 @@ import org.apache.avro.specific.SpecificRecord;
 /**
  * Seeded support-bot traffic for one experiment: conversations of one to four turns, assigned by
  * {@link Assignment}, with lognormal latencies (slower on cold replicas), rare errors and unsafe
- * answers, and an outcome when each conversation ends. Effects are injected per variant and window.
+ * answers, an outcome when each conversation ends, and optionally LLM-judge scores that arrive
+ * some time after their turn. {@link Effect}s are injected per variant and window.
  * The iterator yields records in event-time order; the same seed yields the same records.
  */
 public final class SupportBotTraffic implements Iterator<SpecificRecord> {
-
-  /** A multiplicative latency change for one variant over a range of windows [fromWindow, toWindow). */
-  public record LatencySpike(String variant, int fromWindow, int toWindow, double factor) {}
 
   /** Baseline behaviour of the bot; effects are layered on top. */
   public static final double MEDIAN_LATENCY_MS = 1_200;
@@ -40,7 +39,9 @@ public final class SupportBotTraffic implements Iterator<SpecificRecord> {
   private final SplittableRandom random;
   private final int windows;
   private final IntUnaryOperator conversationsInWindow;
-  private final List<LatencySpike> spikes;
+  private final List<Effect> effects;
+  private final double judgeShare;
+  private final long judgeDelayMs;
   private final PriorityQueue<Timed> queue = new PriorityQueue<>();
   private int nextWindow;
   private long sequence;
@@ -57,12 +58,23 @@ public final class SupportBotTraffic implements Iterator<SpecificRecord> {
    * @param conversationsInWindow conversations (both arms) starting in window i
    */
   public SupportBotTraffic(ExperimentDefinition definition, long seed, int windows,
-      IntUnaryOperator conversationsInWindow, List<LatencySpike> spikes) {
+      IntUnaryOperator conversationsInWindow, List<? extends Effect> effects) {
+    this(definition, seed, windows, conversationsInWindow, effects, 0, 0);
+  }
+
+  /**
+   * @param judgeShare share of turns that an LLM judge scores (helpfulness and accuracy, 1 to 5)
+   * @param judgeDelayMs how long after its turn a score is produced
+   */
+  public SupportBotTraffic(ExperimentDefinition definition, long seed, int windows,
+      IntUnaryOperator conversationsInWindow, List<? extends Effect> effects, double judgeShare, long judgeDelayMs) {
     this.definition = definition;
     this.random = new SplittableRandom(seed);
     this.windows = windows;
     this.conversationsInWindow = conversationsInWindow;
-    this.spikes = List.copyOf(spikes);
+    this.effects = List.copyOf(effects);
+    this.judgeShare = judgeShare;
+    this.judgeDelayMs = judgeDelayMs;
   }
 
   /** Event time at which window {@code index} of the experiment starts (windows aligned to the epoch). */
@@ -106,12 +118,30 @@ public final class SupportBotTraffic implements Iterator<SpecificRecord> {
     for (int c = 0; c < conversations; c++) {
       String unit = "conv-" + index + "-" + c + "-" + Long.toHexString(random.nextLong() & 0xffffffL);
       String variant = definition.getVariants().get(Assignment.variantIndex(definition.getAssignmentSalt(), unit, shares)).getId();
+      for (Effect effect : effects) {
+        if (effect instanceof Effect.RoutingBug bug && bug.activeIn(index) && variant.equals(definition.getControlVariant())
+            && random.nextDouble() < bug.fraction()) {
+          variant = bug.treatment();
+        }
+      }
+      boolean leaks = false;
+      for (Effect effect : effects) {
+        if (effect instanceof Effect.Leak leak && leak.activeIn(index) && random.nextDouble() < leak.fraction()) {
+          leaks = true;
+        }
+      }
       String device = random.nextDouble() < 0.6 ? "mobile" : "desktop";
       long time = start + (long) (random.nextDouble() * windowMs);
       int turns = 1 + random.nextInt(4);
       for (int t = 1; t <= turns; t++) {
         int window = (int) ((time - windowStart(0)) / windowMs);
-        queue.add(new Timed(time, sequence++, turn(unit, variant, device, t, time, window)));
+        String served = leaks && t > 1 ? otherVariant(variant) : variant;
+        TurnEvent turn = turn(unit, served, device, t, time, window);
+        queue.add(new Timed(time, sequence++, turn));
+        if (judgeShare > 0 && random.nextDouble() < judgeShare) {
+          long judged = time + judgeDelayMs;
+          queue.add(new Timed(judged, sequence++, judge(turn, judged, window)));
+        }
         time += 3_000 + (long) (random.nextDouble() * 12_000);
       }
       queue.add(new Timed(time, sequence++, OutcomeEvent.newBuilder()
@@ -120,12 +150,58 @@ public final class SupportBotTraffic implements Iterator<SpecificRecord> {
     }
   }
 
+  private String otherVariant(String variant) {
+    for (VariantShare v : definition.getVariants()) {
+      if (!v.getId().equals(variant)) {
+        return v.getId();
+      }
+    }
+    return variant;
+  }
+
+  private JudgeScoreEvent judge(TurnEvent turn, long time, int window) {
+    double shift = 0;
+    for (Effect effect : effects) {
+      if (effect instanceof Effect.JudgeDrop drop && drop.activeIn(window) && matches(drop.variant(), turn.getVariantId())) {
+        shift += drop.delta();
+      }
+    }
+    return JudgeScoreEvent.newBuilder()
+        .setExperimentId(turn.getExperimentId())
+        .setRequestId(turn.getRequestId())
+        .setUnitId(turn.getUnitId())
+        .setEventTime(time)
+        .setJudgeModel("judge-large")
+        .setRubricVersion("v1")
+        .setScores(Map.of("helpfulness", score(4.2 + shift), "accuracy", score(4.0 + shift)))
+        .build();
+  }
+
+  private double score(double mean) {
+    return Math.max(1, Math.min(5, Math.round(mean + 0.7 * gaussian())));
+  }
+
+  private static boolean matches(String filter, String value) {
+    return filter == null || filter.equals(value);
+  }
+
   private TurnEvent turn(String unit, String variant, String device, int index, long time, int window) {
     boolean cold = random.nextDouble() < COLD_SHARE;
     double latency = MEDIAN_LATENCY_MS * Math.exp(LATENCY_SIGMA * gaussian()) * (cold ? COLD_FACTOR : 1.0);
-    for (LatencySpike spike : spikes) {
-      if (spike.variant().equals(variant) && window >= spike.fromWindow() && window < spike.toWindow()) {
+    double unsafeRate = UNSAFE_RATE;
+    double costFactor = 1;
+    for (Effect effect : effects) {
+      if (!effect.activeIn(window)) {
+        continue;
+      }
+      if (effect instanceof Effect.LatencySpike spike && matches(spike.variant(), variant)
+          && (spike.onlyCache() == null || spike.onlyCache() == (cold ? CacheState.cold : CacheState.warm))) {
         latency *= spike.factor();
+      } else if (effect instanceof Effect.SafetyRegression regression && matches(regression.variant(), variant)
+          && matches(regression.onlyDevice(), device)) {
+        unsafeRate = regression.unsafeRate();
+      } else if (effect instanceof Effect.CostChange change && matches(change.variant(), variant)) {
+        costFactor *= change.factor();
       }
     }
     int promptTokens = 300 + random.nextInt(400);
@@ -145,10 +221,10 @@ public final class SupportBotTraffic implements Iterator<SpecificRecord> {
         .setTtftMs((double) Math.round(latency * 0.2))
         .setPromptTokens(promptTokens)
         .setCompletionTokens(completionTokens)
-        .setCostUsd((promptTokens * 0.15 + completionTokens * 0.6) / 1_000_000 * 10)
+        .setCostUsd((promptTokens * 0.15 + completionTokens * 0.6) / 1_000_000 * 10 * costFactor)
         .setError(random.nextDouble() < ERROR_RATE)
         .setEmptyResponse(false)
-        .setSafetyFlag(random.nextDouble() < UNSAFE_RATE)
+        .setSafetyFlag(random.nextDouble() < unsafeRate)
         .setCacheState(cold ? CacheState.cold : CacheState.warm)
         .build();
   }

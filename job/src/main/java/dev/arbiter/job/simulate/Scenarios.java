@@ -1,0 +1,83 @@
+package dev.arbiter.job.simulate;
+
+import dev.arbiter.avro.CacheState;
+import dev.arbiter.avro.ExperimentDefinition;
+import dev.arbiter.avro.GuardrailRule;
+import java.util.List;
+
+import java.util.function.Function;
+
+/**
+ * Named traffic scenarios with known injected effects, each paired with the rules that should
+ * catch it (or, for noise and the cold-cache canary, should stay silent). Effects run from window
+ * {@link #FROM} to the end; windows before it are clean.
+ */
+public final class Scenarios {
+  public static final int WINDOWS = 12;
+  public static final int FROM = 4;
+  /**
+   * Clean windows before a fired rule re-arms. One is too eager for a rate that sits near its
+   * threshold: a single lucky window would re-arm it and the next breach would alert again.
+   */
+  static final int RECOVERY_WINDOWS = 3;
+
+  /** One scenario: the definition it is judged by and a generator of its traffic. */
+  public record Scenario(String name, String description, ExperimentDefinition definition,
+      Function<Long, SupportBotTraffic> traffic) {}
+
+  private Scenarios() {}
+
+  public static final List<String> NAMES = List.of("noise", "cold-cache", "mobile-safety", "cost-ratio", "judge-drop", "routing-srm", "leak");
+
+  public static Scenario named(String name, long startTime) {
+    ExperimentDefinition base = RunningExample.definition(startTime);
+    return switch (name) {
+      case "noise" -> new Scenario(name, "no effect at the running example's traffic, judged by its rules",
+          base, seed -> traffic(base, seed, 170, List.of(), 0));
+      case "cold-cache" -> scenario(name, "treatment 3x slower on cold replicas only; the rule reads warm latency",
+          base, rule("warm-latency", "latency_p95_ms.warm", "treatment", "max", 3000.0, 50, "PAUSE_EXPOSURE", List.of("*")),
+          List.of(new Effect.LatencySpike("treatment", FROM, WINDOWS, 3.0, CacheState.cold)), 170, 0);
+      case "mobile-safety" -> scenario(name, "3% unsafe answers for the treatment on mobile only",
+          base, rule("safety", "safety_pass_rate", "treatment", "min", 0.99, 150, "ROLLBACK", List.of("device=*")),
+          List.of(new Effect.SafetyRegression("treatment", FROM, WINDOWS, 0.03, "mobile")), 340, 0);
+      case "cost-ratio" -> scenario(name, "prices halve for everyone while the treatment costs 1.5x the control",
+          base, List.of(
+              rule("cost-absolute", "cost_per_turn_usd", "treatment", "max", 0.0025, 50, "REVIEW", List.of("*")),
+              rule("cost-ratio", "cost_per_turn_usd", "ratio_to_control", "max", 1.25, 50, "REVIEW", List.of("*"))),
+          List.of(new Effect.CostChange(null, FROM, WINDOWS, 0.5), new Effect.CostChange("treatment", FROM, WINDOWS, 1.5)), 170, 0);
+      case "judge-drop" -> scenario(name, "treatment helpfulness drops by 1 point; judge scores arrive 2 minutes after their turns",
+          base, rule("helpfulness", "judge_helpfulness_mean", "difference_to_control", "min", -0.5, 100, "PAUSE_EXPOSURE", List.of("*")),
+          List.of(new Effect.JudgeDrop("treatment", FROM, WINDOWS, -1.0)), 170, 1.0);
+      case "routing-srm" -> scenario(name, "a router sends 20% of control units to the treatment",
+          base, List.of(), List.of(new Effect.RoutingBug("treatment", FROM, WINDOWS, 0.2)), 170, 0);
+      case "leak" -> scenario(name, "10% of conversations switch variant after their first turn",
+          base, rule("assignment", "assignment_mismatch_rate", "treatment", "max", 0.02, 100, "REVIEW", List.of("*")),
+          List.of(new Effect.Leak(FROM, WINDOWS, 0.1)), 170, 0);
+      default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + NAMES);
+    };
+  }
+
+  private static Scenario scenario(String name, String description, ExperimentDefinition base, GuardrailRule rule,
+      List<Effect> effects, int conversations, double judgeShare) {
+    return scenario(name, description, base, List.of(rule), effects, conversations, judgeShare);
+  }
+
+  private static Scenario scenario(String name, String description, ExperimentDefinition base, List<GuardrailRule> rules,
+      List<Effect> effects, int conversations, double judgeShare) {
+    ExperimentDefinition definition = ExperimentDefinition.newBuilder(base)
+        .setExperimentId("support-bot-" + name).setAssignmentSalt("support-bot-" + name).setGuardrails(rules).build();
+    return new Scenario(name, description, definition, seed -> traffic(definition, seed, conversations, effects, judgeShare));
+  }
+
+  private static SupportBotTraffic traffic(ExperimentDefinition definition, long seed, int conversations, List<Effect> effects,
+      double judgeShare) {
+    return new SupportBotTraffic(definition, seed, WINDOWS, w -> conversations, effects, judgeShare, 120_000);
+  }
+
+  static GuardrailRule rule(String id, String metric, String scope, String direction, double threshold, long minSamples,
+      String action, List<String> segments) {
+    return GuardrailRule.newBuilder().setId(id).setMetric(metric).setScope(scope).setDirection(direction).setThreshold(threshold)
+        .setMinSamples(minSamples).setConsecutiveWindows(2).setRecoveryWindows(RECOVERY_WINDOWS).setAction(action).setSegments(segments).build();
+  }
+
+}
