@@ -1,0 +1,88 @@
+package dev.arbiter.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.arbiter.avro.ExperimentDefinition;
+import dev.arbiter.job.simulate.Events;
+import dev.arbiter.job.simulate.JsonLines;
+import dev.arbiter.job.simulate.RunningExample;
+import dev.arbiter.job.simulate.SupportBotTraffic;
+import dev.arbiter.wire.JsonForm;
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+import java.util.zip.GZIPOutputStream;
+import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * "Never act on noise", measured: 200 seeded experiments without any effect, at the running
+ * example's traffic and with its rules, through one backtest. The README records the counts.
+ */
+class NoiseStudyTest {
+  static final int EXPERIMENTS = 200;
+  static final int WINDOWS = 10;
+  static final int CONVERSATIONS_PER_WINDOW = 170;
+  static final long START = 1_763_800_020_000L;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void noiseOnlyExperimentsCauseNoAction() throws Exception {
+    Path definitions = Files.createDirectory(dir.resolve("definitions"));
+    List<SupportBotTraffic> traffic = new ArrayList<>();
+    for (int i = 0; i < EXPERIMENTS; i++) {
+      String id = String.format("noise-%03d", i);
+      ExperimentDefinition definition = ExperimentDefinition.newBuilder(RunningExample.definition(START))
+          .setExperimentId(id).setAssignmentSalt(id).build();
+      Files.writeString(definitions.resolve(id + ".json"), JsonForm.JSON.writeValueAsString(JsonForm.toJson(definition)));
+      traffic.add(new SupportBotTraffic(definition, 1_000 + i, WINDOWS, w -> CONVERSATIONS_PER_WINDOW, List.of()));
+    }
+    Path events = dir.resolve("noise.jsonl.gz");
+    long lines = 0;
+    try (BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(
+        new GZIPOutputStream(Files.newOutputStream(events), 1 << 16), StandardCharsets.UTF_8), 1 << 16)) {
+      // Merge the experiments' streams in event-time order, as a shared serving log would hold them.
+      record Head(SpecificRecord event, SupportBotTraffic source) {}
+      PriorityQueue<Head> heads = new PriorityQueue<>(Comparator.comparingLong((Head h) -> Events.eventTime(h.event())));
+      for (SupportBotTraffic source : traffic) {
+        heads.add(new Head(source.next(), source));
+      }
+      while (!heads.isEmpty()) {
+        Head head = heads.poll();
+        writer.write(JsonLines.of(head.event()));
+        writer.newLine();
+        lines++;
+        if (head.source().hasNext()) {
+          heads.add(new Head(head.source().next(), head.source()));
+        }
+      }
+    }
+    Path out = dir.resolve("decisions.jsonl");
+    long started = System.nanoTime();
+    Backtest.Result result = new Backtest(definitions, events, out, dir.resolve("dead.jsonl"), null, 2, 5_000).run();
+    double seconds = (System.nanoTime() - started) / 1e9;
+
+    Map<String, Integer> byAction = new TreeMap<>();
+    for (String line : Files.readAllLines(out)) {
+      JsonNode command = JsonForm.JSON.readTree(line);
+      byAction.merge(command.get("action").asText(), 1, Integer::sum);
+    }
+    int actions = byAction.entrySet().stream().filter(e -> !e.getKey().equals("ALERT")).mapToInt(Map.Entry::getValue).sum();
+    System.out.printf("noise study: %d experiments x %d windows, %,d events in %.1f s; commands %s; false actions %d%n",
+        EXPERIMENTS, WINDOWS, lines, seconds, byAction, actions);
+    assertThat(result.deadLettersByReason()).isEmpty();
+    assertThat(actions).as("actions taken on pure noise").isZero();
+  }
+}
