@@ -56,6 +56,7 @@ public final class ArbiterJob {
     public static final String GUARDRAIL_EVALUATOR = "guardrail-evaluator";
     public static final String DECISIONS_SINK = "decisions-sink";
     public static final String METRICS_SINK = "metrics-sink";
+    public static final String VERDICTS_SINK = "verdicts-sink";
     public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
 
     private Uid() {}
@@ -142,6 +143,7 @@ public final class ArbiterJob {
         .uid(Uid.GUARDRAIL_EVALUATOR).name("guardrail evaluator");
 
     windows.sinkTo(ends.metrics()).uid(Uid.METRICS_SINK).name("metrics sink");
+    verdicts.getSideOutput(Outputs.VERDICTS).sinkTo(ends.verdicts()).uid(Uid.VERDICTS_SINK).name("rule verdicts sink");
 
     verdicts.union(definitions.getSideOutput(Outputs.COMMANDS))
         .sinkTo(ends.decisions()).uid(Uid.DECISIONS_SINK).name("decisions sink");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.avro.ExperimentDefinition;
+import dev.arbiter.avro.RuleVerdict;
 import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.IngestDecoder;
 import dev.arbiter.sinks.JsonLinesFileSink;
@@ -67,7 +68,9 @@ public final class Backtest {
       .comparingLong((JsonNode n) -> n.path("window_start").asLong())
       .thenComparing(n -> n.path("experiment_id").asText())
       .thenComparing(n -> n.path("variant_id").asText())
-      .thenComparing(n -> n.path("segment").asText());
+      .thenComparing(n -> n.path("segment").asText())
+      .thenComparing(n -> n.path("rule_id").asText())
+      .thenComparingInt(n -> n.path("severity").asInt());
 
   private final Path definitions;
   private final Path events;
@@ -121,6 +124,7 @@ public final class Backtest {
           RegistryWatermarks.untilFullyRead(),
           new JsonLinesFileSink<ControlCommand>(commandsPrefix),
           new JsonLinesFileSink<WindowSummary>(metricsPrefix),
+          new JsonLinesFileSink<RuleVerdict>(work.resolve("metrics-verdicts")),
           new JsonLinesFileSink<DeadLetter>(deadPrefix));
 
       Configuration flink = new Configuration();
@@ -133,7 +137,8 @@ public final class Backtest {
 
       List<JsonNode> commands = merge(commandsPrefix, EVENT_TIME_ORDER, out);
       List<JsonNode> dead = merge(deadPrefix, SOURCE_ORDER, deadLetters);
-      List<JsonNode> windows = merge(metricsPrefix, WINDOW_ORDER, metrics);
+      // Window summaries and rule verdicts share the metrics output, as they share the metrics topic.
+      List<JsonNode> windows = merge(List.of(metricsPrefix, work.resolve("metrics-verdicts")), WINDOW_ORDER, metrics);
       return new Result(countLines(events), loaded.size(), countBy(commands, "action"), countBy(dead, "reason"), out, deadLetters);
     } finally {
       try (Stream<Path> files = Files.walk(work)) {
@@ -144,13 +149,19 @@ public final class Backtest {
 
   /** Merges the sink's part files into one ordered file; returns the records. */
   private static List<JsonNode> merge(Path prefix, Comparator<JsonNode> order, Path target) throws IOException {
+    return merge(List.of(prefix), order, target);
+  }
+
+  private static List<JsonNode> merge(List<Path> prefixes, Comparator<JsonNode> order, Path target) throws IOException {
     List<JsonNode> records = new ArrayList<>();
-    String partPrefix = prefix.getFileName() + ".part-";
-    try (Stream<Path> parts = Files.list(prefix.getParent())) {
-      for (Path part : parts.filter(p -> p.getFileName().toString().startsWith(partPrefix)).toList()) {
-        for (String line : Files.readAllLines(part, StandardCharsets.UTF_8)) {
-          if (!line.isBlank()) {
-            records.add(JsonForm.JSON.readTree(line));
+    for (Path prefix : prefixes) {
+      String partPrefix = prefix.getFileName() + ".part-";
+      try (Stream<Path> parts = Files.list(prefix.getParent())) {
+        for (Path part : parts.filter(p -> p.getFileName().toString().startsWith(partPrefix)).toList()) {
+          for (String line : Files.readAllLines(part, StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) {
+              records.add(JsonForm.JSON.readTree(line));
+            }
           }
         }
       }

@@ -2,6 +2,7 @@ package dev.arbiter.job;
 
 import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.DeadLetter;
+import dev.arbiter.avro.RuleVerdict;
 import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.Ingested;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -10,7 +11,7 @@ import org.apache.flink.api.connector.source.Source;
 
 /**
  * The ends of the job graph: where events and definitions come from and where decisions,
- * window metrics and dead letters go. Production passes Kafka; backtests pass files; tests pass
+ * window metrics, rule verdicts and dead letters go (metrics and verdicts share a topic). Production passes Kafka; backtests pass files; tests pass
  * what they need. The registry's watermark strategy is part of the ends because a bounded registry
  * (a file) and an unbounded one (a compacted topic) must release the event-time clock differently.
  */
@@ -20,4 +21,5 @@ public record Endpoints(
     WatermarkStrategy<Ingested> registryWatermarks,
     Sink<ControlCommand> decisions,
     Sink<WindowSummary> metrics,
+    Sink<RuleVerdict> verdicts,
     Sink<DeadLetter> deadLetters) {}

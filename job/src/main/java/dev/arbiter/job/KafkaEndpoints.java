@@ -2,6 +2,7 @@ package dev.arbiter.job;
 
 import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.DeadLetter;
+import dev.arbiter.avro.RuleVerdict;
 import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.IngestDecoder;
 import dev.arbiter.core.Ingested;
@@ -38,6 +39,7 @@ public final class KafkaEndpoints {
     return new Endpoints(events, registry, RegistryWatermarks.afterBootstrap(REGISTRY_BOOTSTRAP_MS),
         AvroKafkaSinks.<ControlCommand>create(target(config, ArbiterConfig.TOPIC_DECISIONS, "decisions"), ControlCommand::getExperimentId),
         AvroKafkaSinks.<WindowSummary>create(target(config, ArbiterConfig.TOPIC_METRICS, "metrics"), WindowSummary::getExperimentId),
+        AvroKafkaSinks.<RuleVerdict>create(target(config, ArbiterConfig.TOPIC_METRICS, "verdicts"), RuleVerdict::getExperimentId),
         AvroKafkaSinks.<DeadLetter>create(target(config, ArbiterConfig.TOPIC_DEAD_LETTERS, "dead-letters"), KafkaEndpoints::deadLetterKey));
   }
 

@@ -3,6 +3,7 @@ package dev.arbiter.core;
 import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.GuardrailRule;
+import dev.arbiter.avro.RuleVerdict;
 import dev.arbiter.avro.WindowSummary;
 
 /** Builds the commands Arbiter emits, each with its deterministic id. */
@@ -58,6 +59,27 @@ public final class Commands {
         : String.valueOf(verdict.threshold());
     return value + " = " + verdict.observed() + (Guardrail.DIRECTION_MAX.equals(rule.getDirection()) ? " > " : " < ")
         + threshold + " in " + streak + " consecutive window(s)" + (level.index() > 0 ? ", severity level " + level.index() : "");
+  }
+
+  /** The record of what a rule concluded about a window, whatever it concluded. */
+  public static RuleVerdict verdict(ExperimentDefinition definition, GuardrailRule rule, Guardrail.Level level, String variant,
+      WindowSummary window, Verdict verdict, int streak) {
+    return RuleVerdict.newBuilder()
+        .setExperimentId(definition.getExperimentId())
+        .setDefinitionVersion(definition.getVersion())
+        .setRuleId(rule.getId())
+        .setSeverity(level.index())
+        .setVariantId(variant)
+        .setSegment(window.getSegment())
+        .setWindowStart(window.getWindowStart())
+        .setWindowEnd(window.getWindowEnd())
+        .setVerdict(verdict.kind().name())
+        .setReason(verdict.reason())
+        .setObserved(verdict.observed())
+        .setThreshold(Double.isNaN(verdict.threshold()) ? null : verdict.threshold())
+        .setSamples(verdict.samples())
+        .setStreak(streak)
+        .build();
   }
 
   /** The halt after a sample ratio mismatch: every other result of the experiment is untrustworthy. */

@@ -96,12 +96,12 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
       return;
     }
     for (TreeMap<String, Map<String, WindowSummary>> window : ready.values()) {
-      judge(definition, window, out);
+      judge(definition, window, ctx, out);
     }
   }
 
   private void judge(ExperimentDefinition definition, TreeMap<String, Map<String, WindowSummary>> window,
-      Collector<ControlCommand> out) throws Exception {
+      OnTimerContext ctx, Collector<ControlCommand> out) throws Exception {
     WindowSummary any = window.firstEntry().getValue().values().iterator().next();
     if (definition.getSrmCheck()) {
       checkSampleRatio(definition, window.get(Segments.ROLLUP), any, out);
@@ -114,7 +114,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
       Guardrail guardrail = new Guardrail(rule);
       for (Map.Entry<String, Map<String, WindowSummary>> segment : window.entrySet()) {
         if (guardrail.watches(segment.getKey())) {
-          judgeSegment(definition, guardrail, segment.getKey(), segment.getValue(), out);
+          judgeSegment(definition, guardrail, segment.getKey(), segment.getValue(), ctx, out);
         }
       }
     }
@@ -146,7 +146,8 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
   }
 
   private void judgeSegment(ExperimentDefinition definition, Guardrail guardrail, String segment,
-      Map<String, WindowSummary> byVariant, Collector<ControlCommand> out) throws Exception {
+      Map<String, WindowSummary> byVariant, OnTimerContext ctx, Collector<ControlCommand> out) throws Exception {
+    WindowSummary any = byVariant.values().iterator().next();
     GuardrailRule rule = guardrail.rule();
     WindowSummary control = byVariant.get(definition.getControlVariant());
     String historyKey = rule.getId() + "|" + segment;
@@ -164,6 +165,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
             : guardrail.evaluate(treatment, control, threshold);
         if (verdict.kind() == Verdict.Kind.INCONCLUSIVE) {
           counters.inc("inconclusiveWindows", verdict.reason());
+          ctx.output(Outputs.VERDICTS, Commands.verdict(definition, rule, level, variant.getId(), any, verdict, 0));
           continue;
         }
         String streakKey = rule.getId() + "|" + level.index() + "|" + variant.getId() + "|" + segment;
@@ -177,6 +179,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
           counters.inc("commands", command.getAction());
           out.collect(command);
         }
+        ctx.output(Outputs.VERDICTS, Commands.verdict(definition, rule, level, variant.getId(), any, verdict, streak.breaches));
         if (streak.isIdle()) {
           streaks.remove(streakKey);
         } else {

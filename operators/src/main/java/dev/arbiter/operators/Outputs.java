@@ -3,6 +3,7 @@ package dev.arbiter.operators;
 import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.avro.ExperimentDefinition;
+import dev.arbiter.avro.RuleVerdict;
 import dev.arbiter.core.Ingested;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -20,6 +21,8 @@ public final class Outputs {
   public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", DEAD_LETTER_TYPE);
   /** Commands that do not come from the guardrail evaluator (registration rejections). */
   public static final OutputTag<ControlCommand> COMMANDS = new OutputTag<>("commands", COMMAND_TYPE);
+  /** Every rule's verdict on every judged window, for the metrics topic. */
+  public static final OutputTag<RuleVerdict> VERDICTS = new OutputTag<>("verdicts", new AvroTypeInfo<>(RuleVerdict.class));
   /** Turns of experiments not (yet) in the registry, to be held until their definition arrives. */
   public static final OutputTag<Ingested> PENDING = new OutputTag<>("pending", TypeInformation.of(Ingested.class));
 

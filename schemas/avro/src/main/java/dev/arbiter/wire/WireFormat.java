@@ -5,6 +5,7 @@ import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.JudgeScoreEvent;
 import dev.arbiter.avro.OutcomeEvent;
+import dev.arbiter.avro.RuleVerdict;
 import dev.arbiter.avro.TurnEvent;
 import dev.arbiter.avro.WindowSummary;
 import java.io.EOFException;
@@ -41,6 +42,7 @@ public final class WireFormat {
           JudgeScoreEvent.getClassSchema(),
           ExperimentDefinition.getClassSchema(),
           WindowSummary.getClassSchema(),
+          RuleVerdict.getClassSchema(),
           ControlCommand.getClassSchema(),
           DeadLetter.getClassSchema());
 
