@@ -112,7 +112,7 @@ class GuardrailPipelineIT {
   @Test
   void everyClosedWindowIsPublishedOnce() {
     List<WindowSummary> windows = KafkaFixture.decodeAll(
-        KafkaFixture.readCommitted(kafka.bootstrapServers(), config.get(ArbiterConfig.TOPIC_METRICS)));
+        KafkaFixture.readCommitted(kafka.bootstrapServers(), config.get(ArbiterConfig.TOPIC_METRICS)), WindowSummary.class);
     List<WindowSummary> treatmentRollup = windows.stream()
         .filter(w -> w.getVariantId().equals("treatment") && w.getSegment().equals("*")).toList();
     assertThat(treatmentRollup).extracting(WindowSummary::getWindowStart).doesNotHaveDuplicates();
@@ -120,6 +120,20 @@ class GuardrailPipelineIT {
     assertThat(windows).anyMatch(w -> w.getSegment().equals("device=mobile"));
     assertThat(treatmentRollup.stream().filter(w -> w.getWindowStart() == clock.windowStart(4)).findFirst().orElseThrow()
         .getMetrics().get("latency_p95_ms")).isGreaterThan(3000.0);
+  }
+
+  @Test
+  void everyRuleVerdictIsPublishedBesideTheWindows() {
+    List<dev.arbiter.avro.RuleVerdict> verdicts = KafkaFixture.decodeAll(
+        KafkaFixture.readCommitted(kafka.bootstrapServers(), config.get(ArbiterConfig.TOPIC_METRICS)), dev.arbiter.avro.RuleVerdict.class);
+    assertThat(verdicts).filteredOn(v -> v.getRuleId().equals("latency") && v.getWindowStart() == clock.windowStart(4))
+        .singleElement().satisfies(v -> {
+          assertThat(v.getVerdict()).isEqualTo("BREACH");
+          assertThat(v.getStreak()).isEqualTo(1);
+        });
+    // The errors rule needs 1,000 turns a window; at this traffic every window says so.
+    assertThat(verdicts).filteredOn(v -> v.getRuleId().equals("errors"))
+        .isNotEmpty().allSatisfy(v -> assertThat(v.getReason()).isEqualTo("below_min_samples"));
   }
 
   @Test

@@ -120,7 +120,7 @@ class JudgeJoinAndRelativeRuleIT {
   @Test
   void everyJudgeScoreFoundItsTurn() {
     List<WindowSummary> windows = KafkaFixture.decodeAll(
-        KafkaFixture.readCommitted(kafka.bootstrapServers(), config.get(ArbiterConfig.TOPIC_METRICS)));
+        KafkaFixture.readCommitted(kafka.bootstrapServers(), config.get(ArbiterConfig.TOPIC_METRICS)), WindowSummary.class);
     assertThat(windows).anyMatch(w -> w.getMetrics().containsKey("judge_helpfulness_mean") && w.getSegment().equals("device=mobile"));
     assertThat(windows).anyMatch(w -> w.getMetrics().containsKey("resolution_rate"));
     List<dev.arbiter.avro.DeadLetter> deadLetters = KafkaFixture.decodeAll(

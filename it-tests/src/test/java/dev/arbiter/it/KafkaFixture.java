@@ -63,6 +63,12 @@ final class KafkaFixture {
     return records;
   }
 
+  /** The records of one type on a topic that carries several (the metrics topic holds summaries and verdicts). */
+  static <T extends SpecificRecord> List<T> decodeAll(List<ConsumerRecord<byte[], byte[]>> records, Class<T> type) {
+    List<SpecificRecord> all = decodeAll(records);
+    return all.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
   @SuppressWarnings("unchecked")
   static <T extends SpecificRecord> List<T> decodeAll(List<ConsumerRecord<byte[], byte[]>> records) {
     List<T> decoded = new ArrayList<>();

@@ -2,7 +2,7 @@ package dev.arbiter.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arbiter.avro.ExperimentDefinition;
-import dev.arbiter.core.DefinitionValidator;
+import dev.arbiter.core.Registration;
 import dev.arbiter.wire.JsonForm;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,11 +59,11 @@ public final class DefinitionFiles {
         } catch (JsonForm.JsonFormException e) {
           throw new IllegalArgumentException(where + ": " + e.getMessage());
         }
-        List<String> problems = DefinitionValidator.problems(definition);
-        if (!problems.isEmpty()) {
-          throw new IllegalArgumentException(where + ": " + String.join("; ", problems));
+        Registration.Result registration = Registration.register(definition);
+        if (!registration.ok()) {
+          throw new IllegalArgumentException(where + ": " + String.join("; ", registration.problems()));
         }
-        definitions.add(definition);
+        definitions.add(registration.accepted());
       }
     }
     return definitions;

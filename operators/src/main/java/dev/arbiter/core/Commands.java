@@ -34,7 +34,8 @@ public final class Commands {
         .setMetric(rule.getMetric())
         .setObserved(verdict.observed())
         .setThreshold(verdict.threshold())
-        .setControlObserved(guardrail.comparesWithControl() || guardrail.baseline() != null ? controlValue : null)
+        .setControlObserved(guardrail.comparesWithControl() || guardrail.nonInferiority() || guardrail.baseline() != null
+            ? controlValue : null)
         .setStreak(streak)
         .setWindowStart(treatment.getWindowStart())
         .setWindowEnd(treatment.getWindowEnd())
@@ -48,6 +49,11 @@ public final class Commands {
 
   private static String reason(Guardrail guardrail, Guardrail.Level level, Verdict verdict, int streak) {
     GuardrailRule rule = guardrail.rule();
+    if (guardrail.nonInferiority()) {
+      return rule.getMetric() + " treatment - control since start = " + verdict.observed() + ": significantly worse than the margin "
+          + verdict.threshold() + " (one-sided alpha " + (rule.getAlpha() != null ? rule.getAlpha() : Guardrail.DEFAULT_NON_INFERIORITY_ALPHA)
+          + ") in " + streak + " consecutive window(s)";
+    }
     String value = switch (rule.getScope()) {
       case Guardrail.SCOPE_DIFFERENCE -> rule.getMetric() + " treatment - control";
       case Guardrail.SCOPE_RATIO -> rule.getMetric() + " treatment / control";

@@ -162,6 +162,20 @@ public final class DefinitionValidator {
         problems.add(where + ".severities need a numeric threshold to be harsher than; use a number or drop the ladder");
       }
     }
+    if (Guardrail.SCOPE_NON_INFERIORITY.equals(r.getScope())) {
+      if (r.getMargin() == null || !(r.getMargin() > 0)) {
+        problems.add(where + ".margin must be a positive number for a non_inferiority rule (e.g. 0.005 for half a point)");
+      }
+      if (r.getAlpha() != null && !(r.getAlpha() > 0 && r.getAlpha() < 0.5)) {
+        problems.add(where + ".alpha must be in (0, 0.5), got " + r.getAlpha());
+      }
+      if (!Metrics.RATES.contains(r.getMetric())) {
+        problems.add(where + ".metric '" + r.getMetric() + "' is not a rate; non_inferiority works on " + new java.util.TreeSet<>(Metrics.RATES));
+      }
+      if (!r.getSeverities().isEmpty()) {
+        problems.add(where + ".severities are not supported for non_inferiority rules");
+      }
+    }
     if (r.getMinSamples() < 0) {
       problems.add(where + ".min_samples must be 0 or more, got " + r.getMinSamples());
     }

@@ -4,6 +4,8 @@ import dev.arbiter.avro.ControlBaseline;
 import dev.arbiter.avro.GuardrailRule;
 import dev.arbiter.avro.SeverityLevel;
 import dev.arbiter.avro.WindowSummary;
+import dev.arbiter.stats.NonInferiorityTest;
+import org.apache.commons.math3.distribution.NormalDistribution;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,7 +18,10 @@ public final class Guardrail {
   public static final String SCOPE_TREATMENT = "treatment";
   public static final String SCOPE_DIFFERENCE = "difference_to_control";
   public static final String SCOPE_RATIO = "ratio_to_control";
-  public static final List<String> SCOPES = List.of(SCOPE_TREATMENT, SCOPE_DIFFERENCE, SCOPE_RATIO);
+  public static final String SCOPE_NON_INFERIORITY = "non_inferiority";
+  public static final List<String> SCOPES = List.of(SCOPE_TREATMENT, SCOPE_DIFFERENCE, SCOPE_RATIO, SCOPE_NON_INFERIORITY);
+  /** Significance of the evidence of harm in a non-inferiority rule without its own alpha. */
+  public static final double DEFAULT_NON_INFERIORITY_ALPHA = 0.01;
   public static final String DIRECTION_MAX = "max";
   public static final String DIRECTION_MIN = "min";
   /** A window with more late events than this share is not trusted either way. */
@@ -52,8 +57,57 @@ public final class Guardrail {
     return rule.getThreshold() instanceof ControlBaseline baseline ? baseline : null;
   }
 
+  public boolean nonInferiority() {
+    return SCOPE_NON_INFERIORITY.equals(rule.getScope());
+  }
+
+  /**
+   * The counts a rate metric rests on in one window: {trials, successes}, or null when the window
+   * has none. Rates are ratios of counts, so the successes are recovered exactly.
+   */
+  public long[] rateCounts(WindowSummary window) {
+    if (window == null) {
+      return null;
+    }
+    Double rate = window.getMetrics().get(rule.getMetric());
+    long trials = samples(window);
+    if (rate == null || trials == 0) {
+      return null;
+    }
+    return new long[] {trials, Math.round(rate * trials)};
+  }
+
+  /**
+   * Non-inferiority on the cumulative data since start: a breach is significant evidence (one-sided,
+   * at the rule's alpha) that the treatment is worse than the control by more than the margin. Too
+   * little data, or no such evidence, is not a breach: a guardrail must not act on noise.
+   */
+  public Verdict evaluateNonInferiority(RateTally treatment, RateTally control) {
+    double margin = rule.getMargin();
+    double alpha = rule.getAlpha() != null ? rule.getAlpha() : DEFAULT_NON_INFERIORITY_ALPHA;
+    boolean higherIsBetter = DIRECTION_MIN.equals(rule.getDirection());
+    double threshold = higherIsBetter ? -margin : margin;
+    if (treatment == null || control == null || treatment.trials < Math.max(1, rule.getMinSamples())
+        || control.trials < Math.max(1, rule.getMinSamples())) {
+      return Verdict.inconclusive(threshold, treatment == null ? 0 : treatment.trials, "below_min_samples");
+    }
+    double pt = treatment.successes / (double) treatment.trials;
+    double pc = control.successes / (double) control.trials;
+    double se = Math.sqrt(pt * (1 - pt) / treatment.trials + pc * (1 - pc) / control.trials);
+    if (!(se > 0)) {
+      return Verdict.inconclusive(threshold, treatment.trials, "no_variance");
+    }
+    NonInferiorityTest.Result test = NonInferiorityTest.of(pt - pc, se, margin,
+        higherIsBetter ? NonInferiorityTest.Direction.HIGHER_IS_BETTER : NonInferiorityTest.Direction.LOWER_IS_BETTER, alpha);
+    // test.z() measures the distance from the margin on the good side; far on the bad side is harm.
+    boolean harm = test.z() < -HARM_QUANTILE.inverseCumulativeProbability(1 - alpha);
+    return new Verdict(harm ? Verdict.Kind.BREACH : Verdict.Kind.CLEAN, pt - pc, threshold, treatment.trials, null);
+  }
+
+  private static final NormalDistribution HARM_QUANTILE = new NormalDistribution(null, 0, 1);
+
   public boolean comparesWithControl() {
-    return !SCOPE_TREATMENT.equals(rule.getScope());
+    return SCOPE_DIFFERENCE.equals(rule.getScope()) || SCOPE_RATIO.equals(rule.getScope());
   }
 
   /**

@@ -28,6 +28,10 @@ public final class Metrics {
   public static final String WARM = ".warm";
   public static final String COLD = ".cold";
 
+  /** Metrics that are a share of counted events, which a non-inferiority rule can test. */
+  public static final Set<String> RATES = Set.of(ERROR_RATE, SAFETY_PASS_RATE, EMPTY_RESPONSE_RATE, FEEDBACK_POSITIVE_RATE,
+      RESOLUTION_RATE, HANDOFF_RATE, ASSIGNMENT_MISMATCH_RATE);
+
   /** Every metric a guardrail rule may name. */
   public static final Set<String> KNOWN = Set.of(
       ERROR_RATE, SAFETY_PASS_RATE, EMPTY_RESPONSE_RATE,

@@ -8,6 +8,7 @@ import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.Commands;
 import dev.arbiter.core.ControlHistory;
 import dev.arbiter.core.Metrics;
+import dev.arbiter.core.RateTally;
 import dev.arbiter.core.SampleRatioMonitor;
 import dev.arbiter.core.Segments;
 import dev.arbiter.core.Guardrail;
@@ -55,6 +56,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
   private transient MapState<String, Streak> streaks;
   private transient MapState<String, ControlHistory> histories;
   private transient ValueState<SampleRatioMonitor> sampleRatio;
+  private transient MapState<String, RateTally> tallies;
   private transient Counters counters;
 
   @Override
@@ -62,6 +64,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     closed = getRuntimeContext().getMapState(CLOSED);
     streaks = getRuntimeContext().getMapState(STREAKS);
     histories = getRuntimeContext().getMapState(CONTROL_HISTORIES);
+    tallies = getRuntimeContext().getMapState(new MapStateDescriptor<>("rate-tallies", Types.STRING, TypeInformation.of(RateTally.class)));
     sampleRatio = getRuntimeContext().getState(new ValueStateDescriptor<>("sample-ratio", TypeInformation.of(SampleRatioMonitor.class)));
     counters = new Counters(getRuntimeContext().getMetricGroup());
   }
@@ -120,6 +123,66 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     }
   }
 
+  /** Moves the (rule, level, variant, segment) streak by one conclusive verdict and emits what it says. */
+  private void advance(ExperimentDefinition definition, Guardrail guardrail, Guardrail.Level level, String variant, String segment,
+      WindowSummary treatment, WindowSummary control, WindowSummary any, Verdict verdict, OnTimerContext ctx,
+      Collector<ControlCommand> out) throws Exception {
+    GuardrailRule rule = guardrail.rule();
+    String streakKey = rule.getId() + "|" + level.index() + "|" + variant + "|" + segment;
+    Streak streak = streaks.get(streakKey);
+    if (streak == null) {
+      streak = new Streak();
+    }
+    Streak.Step step = streak.record(verdict.kind(), rule.getConsecutiveWindows(), rule.getRecoveryWindows());
+    if (step != Streak.Step.NONE) {
+      ControlCommand command = Commands.guardrail(definition, guardrail, level, treatment, control, verdict, step, streak.breaches);
+      counters.inc("commands", command.getAction());
+      out.collect(command);
+    }
+    ctx.output(Outputs.VERDICTS, Commands.verdict(definition, rule, level, variant, any, verdict, streak.breaches));
+    if (streak.isIdle()) {
+      streaks.remove(streakKey);
+    } else {
+      streaks.put(streakKey, streak);
+    }
+  }
+
+  /** Non-inferiority rules read the cumulative counts since start, updated with this window first. */
+  private void judgeNonInferiority(ExperimentDefinition definition, Guardrail guardrail, String segment,
+      Map<String, WindowSummary> byVariant, WindowSummary control, OnTimerContext ctx, Collector<ControlCommand> out) throws Exception {
+    GuardrailRule rule = guardrail.rule();
+    WindowSummary any = byVariant.values().iterator().next();
+    RateTally controlTally = tally(rule.getId() + "|" + definition.getControlVariant() + "|" + segment, guardrail.rateCounts(control));
+    Guardrail.Level level = guardrail.levels().get(0);
+    for (VariantShare variant : definition.getVariants()) {
+      if (variant.getId().equals(definition.getControlVariant())) {
+        continue;
+      }
+      WindowSummary treatment = byVariant.get(variant.getId());
+      RateTally treatmentTally = tally(rule.getId() + "|" + variant.getId() + "|" + segment, guardrail.rateCounts(treatment));
+      Verdict verdict = guardrail.evaluateNonInferiority(treatmentTally, controlTally);
+      if (verdict.kind() == Verdict.Kind.INCONCLUSIVE || treatment == null) {
+        counters.inc("inconclusiveWindows", verdict.reason() == null ? "treatment_without_traffic" : verdict.reason());
+        ctx.output(Outputs.VERDICTS, Commands.verdict(definition, rule, level, variant.getId(), any, verdict, 0));
+        continue;
+      }
+      advance(definition, guardrail, level, variant.getId(), segment, treatment, control, any, verdict, ctx, out);
+    }
+  }
+
+  private RateTally tally(String key, long[] windowCounts) throws Exception {
+    RateTally tally = tallies.get(key);
+    if (windowCounts == null) {
+      return tally;
+    }
+    if (tally == null) {
+      tally = new RateTally();
+    }
+    tally.add(windowCounts[0], windowCounts[1]);
+    tallies.put(key, tally);
+    return tally;
+  }
+
   private void checkSampleRatio(ExperimentDefinition definition, Map<String, WindowSummary> rollup, WindowSummary any,
       Collector<ControlCommand> out) throws Exception {
     if (rollup == null) {
@@ -150,6 +213,10 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     WindowSummary any = byVariant.values().iterator().next();
     GuardrailRule rule = guardrail.rule();
     WindowSummary control = byVariant.get(definition.getControlVariant());
+    if (guardrail.nonInferiority()) {
+      judgeNonInferiority(definition, guardrail, segment, byVariant, control, ctx, out);
+      return;
+    }
     String historyKey = rule.getId() + "|" + segment;
     ControlHistory history = guardrail.baseline() == null ? null : histories.get(historyKey);
     for (Guardrail.Level level : guardrail.levels()) {
@@ -169,22 +236,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
           continue;
         }
         String streakKey = rule.getId() + "|" + level.index() + "|" + variant.getId() + "|" + segment;
-        Streak streak = streaks.get(streakKey);
-        if (streak == null) {
-          streak = new Streak();
-        }
-        Streak.Step step = streak.record(verdict.kind(), rule.getConsecutiveWindows(), rule.getRecoveryWindows());
-        if (step != Streak.Step.NONE) {
-          ControlCommand command = Commands.guardrail(definition, guardrail, level, treatment, control, verdict, step, streak.breaches);
-          counters.inc("commands", command.getAction());
-          out.collect(command);
-        }
-        ctx.output(Outputs.VERDICTS, Commands.verdict(definition, rule, level, variant.getId(), any, verdict, streak.breaches));
-        if (streak.isIdle()) {
-          streaks.remove(streakKey);
-        } else {
-          streaks.put(streakKey, streak);
-        }
+        advance(definition, guardrail, level, variant.getId(), segment, treatment, control, any, verdict, ctx, out);
       }
     }
     // The control's value joins the baseline only after this window was judged against the earlier ones.

@@ -2,17 +2,17 @@ package dev.arbiter.operators;
 
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.core.Commands;
-import dev.arbiter.core.DefinitionValidator;
 import dev.arbiter.core.Ingested;
+import dev.arbiter.core.Registration;
 import dev.arbiter.wire.Rejection;
 import dev.arbiter.wire.WireFormat;
-import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Validates definitions from the registry topic once, before they are broadcast. A rejected
+ * Validates definitions from the registry topic once, before they are broadcast, and fills in the
+ * registered boundaries of their sequential design (see {@link Registration}). A rejected
  * definition becomes a dead letter and a REGISTRATION_REJECTED command that says what to fix; the
  * experiment's previous accepted version, if any, stays in force.
  */
@@ -39,9 +39,9 @@ public class RegistryGate extends ProcessFunction<Ingested, ExperimentDefinition
       return;
     }
     ExperimentDefinition definition = in.definition;
-    List<String> problems = DefinitionValidator.problems(definition);
-    if (!problems.isEmpty()) {
-      String reason = String.join("; ", problems);
+    Registration.Result registration = Registration.register(definition);
+    if (!registration.ok()) {
+      String reason = String.join("; ", registration.problems());
       counters.inc("deadLetters", Rejection.INVALID_DEFINITION.code());
       ctx.output(Outputs.DEAD_LETTERS, Ingested.deadLetter(Rejection.INVALID_DEFINITION, reason,
           WireFormat.encode(definition), in.sourceTopic, in.sourcePartition, in.sourceOffset, definition.getExperimentId(), null));
@@ -49,6 +49,6 @@ public class RegistryGate extends ProcessFunction<Ingested, ExperimentDefinition
       return;
     }
     counters.counter("definitionsAccepted").inc();
-    out.collect(definition);
+    out.collect(registration.accepted());
   }
 }

@@ -22,7 +22,7 @@ class DefinitionValidatorTest {
             .setLooks(List.of(new LookSpec(0.25, null), new LookSpec(0.5, null), new LookSpec(0.75, null), new LookSpec(1.0, null)))
             .build())
         .setGuardrails(List.of(GuardrailRule.newBuilder().setId("latency").setMetric("latency_p95_ms").setDirection("max")
-            .setThreshold(3000).setMinSamples(50).setAction("PAUSE_EXPOSURE").setSegments(List.of("*", "device=*")).build()));
+            .setThreshold(3000.0).setMinSamples(50).setAction("PAUSE_EXPOSURE").setSegments(List.of("*", "device=*")).build()));
     change.accept(builder);
     return builder.build();
   }
@@ -92,5 +92,14 @@ class DefinitionValidatorTest {
     GuardrailRule warm = GuardrailRule.newBuilder().setId("w").setMetric("latency_p95_ms.warm").setDirection("max").setThreshold(3000.0)
         .setAction("PAUSE_EXPOSURE").build();
     assertThat(problems(b -> b.setGuardrails(List.of(warm)))).isEmpty();
+  }
+
+  @Test
+  void nonInferiorityNeedsAMarginAndARate() {
+    GuardrailRule noMargin = GuardrailRule.newBuilder().setId("ni").setMetric("latency_p95_ms").setScope("non_inferiority")
+        .setDirection("min").setThreshold(0.0).setAction("ROLLBACK").build();
+    assertThat(problems(b -> b.setGuardrails(List.of(noMargin))))
+        .anyMatch(p -> p.contains("guardrails[0].margin must be a positive number"))
+        .anyMatch(p -> p.contains("is not a rate"));
   }
 }

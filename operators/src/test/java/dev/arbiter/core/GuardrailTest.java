@@ -138,4 +138,36 @@ class GuardrailTest {
     assertThat(new Guardrail(GuardrailRule.newBuilder(rule("error_rate", "max", 0.01, 0)).setDryRun(false).build()).dryRun(true)).isFalse();
     assertThat(new Guardrail(GuardrailRule.newBuilder(rule("error_rate", "max", 0.01, 0)).setDryRun(true).build()).dryRun(false)).isTrue();
   }
+
+  static RateTally tally(long trials, long successes) {
+    RateTally tally = new RateTally();
+    tally.add(trials, successes);
+    return tally;
+  }
+
+  @Test
+  void nonInferiorityBreachesOnlyOnSignificantHarmBeyondTheMargin() {
+    GuardrailRule rule = GuardrailRule.newBuilder(rule("safety_pass_rate", "non_inferiority", "min", 0.0, 500, List.of("*")))
+        .setMargin(0.005).setAlpha(0.01).build();
+    Guardrail safety = new Guardrail(rule);
+    // 98.0% against 99.5% over 20,000 turns each: 1.5 points worse, far beyond the half-point margin.
+    Verdict harm = safety.evaluateNonInferiority(tally(20_000, 19_600), tally(20_000, 19_900));
+    assertThat(harm.kind()).isEqualTo(Verdict.Kind.BREACH);
+    assertThat(harm.observed()).isCloseTo(-0.015, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(harm.threshold()).isEqualTo(-0.005);
+    // Worse by about the margin: no significant evidence of more harm than allowed.
+    assertThat(safety.evaluateNonInferiority(tally(20_000, 19_800), tally(20_000, 19_900)).kind()).isEqualTo(Verdict.Kind.CLEAN);
+    // The same 1.5-point gap on 600 turns is noise.
+    assertThat(safety.evaluateNonInferiority(tally(600, 588), tally(600, 597)).kind()).isEqualTo(Verdict.Kind.CLEAN);
+    assertThat(safety.evaluateNonInferiority(tally(400, 392), tally(20_000, 19_900)).reason()).isEqualTo("below_min_samples");
+  }
+
+  @Test
+  void nonInferiorityForLowerIsBetterMetrics() {
+    GuardrailRule rule = GuardrailRule.newBuilder(rule("error_rate", "non_inferiority", "max", 0.0, 500, List.of("*")))
+        .setMargin(0.002).build();
+    Guardrail errors = new Guardrail(rule);
+    assertThat(errors.evaluateNonInferiority(tally(50_000, 500), tally(50_000, 50)).kind()).isEqualTo(Verdict.Kind.BREACH);
+    assertThat(errors.evaluateNonInferiority(tally(50_000, 60), tally(50_000, 50)).kind()).isEqualTo(Verdict.Kind.CLEAN);
+  }
 }

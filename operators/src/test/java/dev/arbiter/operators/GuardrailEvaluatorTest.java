@@ -241,4 +241,22 @@ class GuardrailEvaluatorTest {
       }
     }
   }
+
+  @Test
+  void nonInferiorityReadsTheDataSinceStart() throws Exception {
+    GuardrailRule ni = rule("safety_pass_rate").setScope("non_inferiority").setDirection("min").setThreshold(0.0)
+        .setMargin(0.005).setAlpha(0.01).setMinSamples(1000).setAction("ROLLBACK").build();
+    try (var harness = harness(definition(b -> b.setGuardrails(List.of(ni))))) {
+      // 2,000 turns a window: 99.5% for control, 98.0% for the treatment, already significant
+      // (z = -2.85 beyond the margin) in the first window; the evidence since start then persists.
+      for (int i = 0; i < 4; i++) {
+        harness.processElement(WindowSummary.newBuilder(window("control", "*", i, "safety_pass_rate", 0.995, 2000)).build(), close(i));
+        harness.processElement(WindowSummary.newBuilder(window("treatment", "*", i, "safety_pass_rate", 0.98, 2000)).build(), close(i));
+        harness.processWatermark(close(i));
+      }
+      assertThat(harness.extractOutputValues()).extracting(ControlCommand::getAction, ControlCommand::getWindowStart)
+          .containsExactly(tuple("ALERT", 0L), tuple("ROLLBACK", WINDOW));
+      assertThat(harness.extractOutputValues().get(1).getObserved()).isCloseTo(-0.015, org.assertj.core.data.Offset.offset(1e-9));
+    }
+  }
 }

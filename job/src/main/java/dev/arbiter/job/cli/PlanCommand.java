@@ -58,7 +58,7 @@ import picocli.CommandLine.Option;
 public final class PlanCommand implements Callable<Integer> {
 
   /** Exit code of a bad argument, as the rest of the arbiter command line uses. */
-  static final int USER_ERROR = 2;
+  static final int USER_ERROR = ArbiterCli.USER_ERROR;
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final ObjectMapper YAML = new ObjectMapper(
