@@ -21,6 +21,7 @@ public final class Commands {
     GuardrailRule rule = guardrail.rule();
     String action = step == Streak.Step.ACT ? level.action() : ALERT;
     Double controlValue = control == null ? null : control.getMetrics().get(rule.getMetric());
+    boolean citesControl = guardrail.comparesWithControl() || guardrail.nonInferiority() || guardrail.baseline() != null;
     return ControlCommand.newBuilder()
         .setCommandId(CommandId.of(definition.getExperimentId(), definition.getVersion(), rule.getId(), level.index(),
             treatment.getVariantId(), treatment.getSegment(), treatment.getWindowStart(), action))
@@ -34,8 +35,8 @@ public final class Commands {
         .setMetric(rule.getMetric())
         .setObserved(verdict.observed())
         .setThreshold(verdict.threshold())
-        .setControlObserved(guardrail.comparesWithControl() || guardrail.nonInferiority() || guardrail.baseline() != null
-            ? controlValue : null)
+        .setControlObserved(citesControl ? controlValue : null)
+        .setControlSamples(citesControl && control != null ? Metrics.samples(rule.getMetric(), control) : null)
         .setStreak(streak)
         .setWindowStart(treatment.getWindowStart())
         .setWindowEnd(treatment.getWindowEnd())

@@ -170,6 +170,8 @@ class GuardrailEvaluatorTest {
       ControlCommand review = harness.extractOutputValues().get(1);
       assertThat(review.getObserved()).isCloseTo(1.5, org.assertj.core.data.Offset.offset(1e-9));
       assertThat(review.getControlObserved()).isEqualTo(0.002);
+      assertThat(review.getControlSamples()).isEqualTo(200);
+      assertThat(review.getSamples()).isEqualTo(200);
       assertThat(review.getReason()).contains("treatment / control");
     }
   }
