@@ -263,6 +263,14 @@ public final class Demo {
     return new KafkaConsumer<>(props);
   }
 
+  /** Milliseconds and dollars read best rounded, rates with four decimals. */
+  static String number(Double value) {
+    if (value == null) {
+      return "-";
+    }
+    return Math.abs(value) >= 100 ? String.format("%,.0f", value) : String.format("%.4f", value);
+  }
+
   private static int freePortFrom(int first) {
     for (int port = first; port < first + 50; port++) {
       try (ServerSocket socket = new ServerSocket(port)) {
@@ -337,10 +345,10 @@ public final class Demo {
       synchronized (decisions) {
         decisions.add(c);
       }
-      say("  %-14s %s %s on %s/%s: %s = %,.0f vs threshold %,.0f (streak %d)%s  id %s",
+      say("  %-14s %s %s on %s/%s: %s = %s vs threshold %s (streak %d)%s  id %s",
           CLOCK.format(Instant.ofEpochMilli(c.getWindowStart() == null ? c.getEventTime() : c.getWindowStart())),
           c.getAction().equals("ALERT") ? ">> ALERT" : ">> " + c.getAction(), c.getRuleId(), c.getVariantId(), c.getSegment(),
-          c.getMetric(), c.getObserved(), c.getThreshold(), c.getStreak(), c.getDryRun() ? " [dry run]" : "",
+          c.getMetric(), number(c.getObserved()), number(c.getThreshold()), c.getStreak(), c.getDryRun() ? " [dry run]" : "",
           c.getCommandId().substring(0, 8));
     }
 
