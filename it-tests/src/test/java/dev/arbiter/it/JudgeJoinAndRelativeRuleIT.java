@@ -60,12 +60,7 @@ class JudgeJoinAndRelativeRuleIT {
   @BeforeAll
   static void run() throws Exception {
     kafka = EmbeddedKafka.start();
-    config = ArbiterConfig.defaults()
-        .with(ArbiterConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers())
-        .with(ArbiterConfig.CHECKPOINT_INTERVAL_MS, 1000)
-        .with(ArbiterConfig.CHECKPOINT_DIR, checkpoints.toUri().toString())
-        .with(ArbiterConfig.PARALLELISM, 2)
-        .validated();
+    config = KafkaFixture.jobConfig(kafka, checkpoints);
     try (Admin admin = kafka.admin()) {
       Topics.create(admin, config, 2);
     }

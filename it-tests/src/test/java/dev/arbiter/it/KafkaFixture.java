@@ -23,6 +23,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class KafkaFixture {
   private KafkaFixture() {}
 
+  /** The job's options for a test: this broker, fast checkpoints to a temporary folder, RocksDB, parallelism 2. */
+  static dev.arbiter.job.ArbiterConfig jobConfig(dev.arbiter.job.local.EmbeddedKafka kafka, java.nio.file.Path checkpoints) {
+    return dev.arbiter.job.ArbiterConfig.defaults()
+        .with(dev.arbiter.job.ArbiterConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+        .with(dev.arbiter.job.ArbiterConfig.CHECKPOINT_INTERVAL_MS, 1000)
+        .with(dev.arbiter.job.ArbiterConfig.CHECKPOINT_DIR, checkpoints.toUri().toString())
+        .with(dev.arbiter.job.ArbiterConfig.STATE_BACKEND, "rocksdb")
+        .with(dev.arbiter.job.ArbiterConfig.PARALLELISM, 2)
+        .validated();
+  }
+
   static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

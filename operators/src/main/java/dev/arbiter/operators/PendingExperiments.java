@@ -45,7 +45,7 @@ public class PendingExperiments extends KeyedBroadcastProcessFunction<String, In
   public void processElement(Ingested in, ReadOnlyContext ctx, Collector<Observation> out) throws Exception {
     ExperimentDefinition definition = ctx.getBroadcastState(Outputs.REGISTRY).get(ctx.getCurrentKey());
     if (definition != null) {
-      admit(in, definition, ctx, out);
+      admit(in, definition, letter -> ctx.output(Outputs.DEAD_LETTERS, letter), out);
       return;
     }
     pending.add(in);
@@ -62,13 +62,7 @@ public class PendingExperiments extends KeyedBroadcastProcessFunction<String, In
         return;
       }
       for (Ingested in : state.get()) {
-        Admission.Result admitted = Admission.admit(in, definition);
-        if (admitted.problem() != null) {
-          counters.inc("deadLetters", admitted.problem().rejection().code());
-          ctx.output(Outputs.DEAD_LETTERS, Rejections.deadLetter(in, admitted.problem()));
-        } else {
-          out.collect(admitted.observation());
-        }
+        admit(in, definition, letter -> ctx.output(Outputs.DEAD_LETTERS, letter), out);
       }
       state.clear();
     });
@@ -89,11 +83,12 @@ public class PendingExperiments extends KeyedBroadcastProcessFunction<String, In
     pending.update(keep);
   }
 
-  private void admit(Ingested in, ExperimentDefinition definition, ReadOnlyContext ctx, Collector<Observation> out) {
+  private void admit(Ingested in, ExperimentDefinition definition, java.util.function.Consumer<dev.arbiter.avro.DeadLetter> deadLetters,
+      Collector<Observation> out) {
     Admission.Result admitted = Admission.admit(in, definition);
     if (admitted.problem() != null) {
       counters.inc("deadLetters", admitted.problem().rejection().code());
-      ctx.output(Outputs.DEAD_LETTERS, Rejections.deadLetter(in, admitted.problem()));
+      deadLetters.accept(Rejections.deadLetter(in, admitted.problem()));
     } else {
       out.collect(admitted.observation());
     }
