@@ -57,6 +57,7 @@ public final class ArbiterJob {
     public static final String DECISIONS_SINK = "decisions-sink";
     public static final String METRICS_SINK = "metrics-sink";
     public static final String VERDICTS_SINK = "verdicts-sink";
+    public static final String LOOKS_SINK = "looks-sink";
     public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
 
     private Uid() {}
@@ -144,6 +145,7 @@ public final class ArbiterJob {
 
     windows.sinkTo(ends.metrics()).uid(Uid.METRICS_SINK).name("metrics sink");
     verdicts.getSideOutput(Outputs.VERDICTS).sinkTo(ends.verdicts()).uid(Uid.VERDICTS_SINK).name("rule verdicts sink");
+    verdicts.getSideOutput(Outputs.LOOKS).sinkTo(ends.looks()).uid(Uid.LOOKS_SINK).name("sequential looks sink");
 
     verdicts.union(definitions.getSideOutput(Outputs.COMMANDS))
         .sinkTo(ends.decisions()).uid(Uid.DECISIONS_SINK).name("decisions sink");

@@ -5,6 +5,7 @@ import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.RuleVerdict;
+import dev.arbiter.avro.SequentialLook;
 import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.IngestDecoder;
 import dev.arbiter.sinks.JsonLinesFileSink;
@@ -125,6 +126,7 @@ public final class Backtest {
           new JsonLinesFileSink<ControlCommand>(commandsPrefix),
           new JsonLinesFileSink<WindowSummary>(metricsPrefix),
           new JsonLinesFileSink<RuleVerdict>(work.resolve("metrics-verdicts")),
+          new JsonLinesFileSink<SequentialLook>(work.resolve("metrics-looks")),
           new JsonLinesFileSink<DeadLetter>(deadPrefix));
 
       Configuration flink = new Configuration();
@@ -138,7 +140,8 @@ public final class Backtest {
       List<JsonNode> commands = merge(commandsPrefix, EVENT_TIME_ORDER, out);
       List<JsonNode> dead = merge(deadPrefix, SOURCE_ORDER, deadLetters);
       // Window summaries and rule verdicts share the metrics output, as they share the metrics topic.
-      List<JsonNode> windows = merge(List.of(metricsPrefix, work.resolve("metrics-verdicts")), WINDOW_ORDER, metrics);
+      List<JsonNode> windows = merge(List.of(metricsPrefix, work.resolve("metrics-verdicts"), work.resolve("metrics-looks")),
+          WINDOW_ORDER, metrics);
       return new Result(countLines(events), loaded.size(), countBy(commands, "action"), countBy(dead, "reason"), out, deadLetters);
     } finally {
       try (Stream<Path> files = Files.walk(work)) {

@@ -3,6 +3,7 @@ package dev.arbiter.job;
 import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.avro.RuleVerdict;
+import dev.arbiter.avro.SequentialLook;
 import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.Ingested;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -11,7 +12,8 @@ import org.apache.flink.api.connector.source.Source;
 
 /**
  * The ends of the job graph: where events and definitions come from and where decisions,
- * window metrics, rule verdicts and dead letters go (metrics and verdicts share a topic). Production passes Kafka; backtests pass files; tests pass
+ * window metrics, rule verdicts, sequential looks and dead letters go (the middle three share
+ * the metrics topic). Production passes Kafka; backtests pass files; tests pass
  * what they need. The registry's watermark strategy is part of the ends because a bounded registry
  * (a file) and an unbounded one (a compacted topic) must release the event-time clock differently.
  */
@@ -22,4 +24,5 @@ public record Endpoints(
     Sink<ControlCommand> decisions,
     Sink<WindowSummary> metrics,
     Sink<RuleVerdict> verdicts,
+    Sink<SequentialLook> looks,
     Sink<DeadLetter> deadLetters) {}

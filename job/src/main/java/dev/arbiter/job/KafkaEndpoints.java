@@ -3,6 +3,7 @@ package dev.arbiter.job;
 import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.avro.RuleVerdict;
+import dev.arbiter.avro.SequentialLook;
 import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.IngestDecoder;
 import dev.arbiter.core.Ingested;
@@ -40,6 +41,7 @@ public final class KafkaEndpoints {
         AvroKafkaSinks.<ControlCommand>create(target(config, ArbiterConfig.TOPIC_DECISIONS, "decisions"), ControlCommand::getExperimentId),
         AvroKafkaSinks.<WindowSummary>create(target(config, ArbiterConfig.TOPIC_METRICS, "metrics"), WindowSummary::getExperimentId),
         AvroKafkaSinks.<RuleVerdict>create(target(config, ArbiterConfig.TOPIC_METRICS, "verdicts"), RuleVerdict::getExperimentId),
+        AvroKafkaSinks.<SequentialLook>create(target(config, ArbiterConfig.TOPIC_METRICS, "looks"), SequentialLook::getExperimentId),
         AvroKafkaSinks.<DeadLetter>create(target(config, ArbiterConfig.TOPIC_DEAD_LETTERS, "dead-letters"), KafkaEndpoints::deadLetterKey));
   }
 

@@ -96,7 +96,7 @@ class BacktestTest {
   void thinWindowBreachesButIsInconclusive() throws Exception {
     SupportBotTraffic clock = new SupportBotTraffic(RunningExample.definition(START), 0, 0, w -> 0, List.of());
     JsonNode thin = read(metrics).stream()
-        .filter(m -> m.get("variant_id").asText().equals("treatment") && m.get("segment").asText().equals("*")
+        .filter(m -> m.has("turns") && m.get("variant_id").asText().equals("treatment") && m.get("segment").asText().equals("*")
             && m.get("window_start").asLong() == clock.windowStart(THIN_WINDOW))
         .findFirst().orElseThrow();
     // The window breaches the threshold, but with fewer turns than min_samples, so no command cites it.

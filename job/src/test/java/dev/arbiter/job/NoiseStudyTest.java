@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * "Never act on noise", measured: 200 seeded experiments without any effect, at the running
- * example's traffic and with its rules, through one backtest. The README records the counts.
+ * example's traffic and with its guardrail rules (no primary design: this measures the guardrails),
+ * through one backtest. The README records the counts.
  */
 class NoiseStudyTest {
   static final int EXPERIMENTS = 200;
@@ -45,7 +46,7 @@ class NoiseStudyTest {
     for (int i = 0; i < EXPERIMENTS; i++) {
       String id = String.format("noise-%03d", i);
       ExperimentDefinition definition = ExperimentDefinition.newBuilder(RunningExample.definition(START))
-          .setExperimentId(id).setAssignmentSalt(id).build();
+          .setExperimentId(id).setAssignmentSalt(id).setPrimary(null).build();
       Files.writeString(definitions.resolve(id + ".json"), JsonForm.JSON.writeValueAsString(JsonForm.toJson(definition)));
       traffic.add(new SupportBotTraffic(definition, 1_000 + i, WINDOWS, w -> CONVERSATIONS_PER_WINDOW, List.of()));
     }

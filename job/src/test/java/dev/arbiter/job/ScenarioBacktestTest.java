@@ -63,7 +63,7 @@ class ScenarioBacktestTest {
   }
 
   static int window(Run run, long start) {
-    for (int i = 0; i < Scenarios.WINDOWS + 4; i++) {
+    for (int i = 0; i < Scenarios.SEQUENTIAL_WINDOWS + 4; i++) {
       if (run.clock().windowStart(i) == start) {
         return i;
       }
@@ -73,7 +73,7 @@ class ScenarioBacktestTest {
 
   static double metric(Run run, String variant, int window, String metric) {
     return run.metrics().stream()
-        .filter(m -> m.get("variant_id").asText().equals(variant) && m.get("segment").asText().equals("*")
+        .filter(m -> m.has("turns") && m.get("variant_id").asText().equals(variant) && m.get("segment").asText().equals("*")
             && m.get("window_start").asLong() == run.clock().windowStart(window))
         .findFirst().orElseThrow().get("metrics").path(metric).asDouble(Double.NaN);
   }
@@ -132,5 +132,47 @@ class ScenarioBacktestTest {
         tuple("ALERT", Scenarios.FROM, "*", "assignment"),
         tuple("REVIEW", Scenarios.FROM + 1, "*", "assignment"));
     assertThat(metric(run, "treatment", Scenarios.FROM - 1, "assignment_mismatch_rate")).isZero();
+  }
+
+  static List<Tuple> stops(Run run) {
+    return run.commands().stream().map(c -> tuple(c.get("action").asText(), c.path("look_index").asInt(0))).toList();
+  }
+
+  static List<JsonNode> looks(Run run) {
+    return run.metrics().stream().filter(m -> m.has("planned_fraction")).toList();
+  }
+
+  @Test
+  void fivePointLiftStopsForEfficacyAtARegisteredBoundary() throws Exception {
+    Run run = backtest("lift");
+    assertThat(run.commands()).singleElement().satisfies(stop -> {
+      assertThat(stop.get("action").asText()).isEqualTo("STOP_EFFICACY");
+      assertThat(stop.get("z").asDouble()).isGreaterThanOrEqualTo(stop.get("critical_z").asDouble());
+      assertThat(stop.get("effect").asDouble()).isPositive();
+      assertThat(stop.get("ci_low").asDouble()).isPositive();
+    });
+    List<JsonNode> looks = looks(run);
+    assertThat(looks).extracting(l -> l.get("look_index").asInt()).containsExactlyElementsOf(
+        java.util.stream.IntStream.rangeClosed(1, looks.size()).boxed().toList());
+    System.out.println("lift scenario: " + stops(run));
+  }
+
+  @Test
+  void fivePointDropStopsForHarm() throws Exception {
+    Run run = backtest("harm");
+    assertThat(run.commands()).singleElement().satisfies(stop -> {
+      assertThat(stop.get("action").asText()).isEqualTo("STOP_HARM");
+      assertThat(stop.get("z").asDouble()).isLessThanOrEqualTo(-stop.get("critical_z").asDouble());
+    });
+    System.out.println("harm scenario: " + stops(run));
+  }
+
+  @Test
+  void noEffectRunsToTheFinalLookWithoutCrossing() throws Exception {
+    Run run = backtest("no-effect");
+    assertThat(stops(run)).containsExactly(tuple("STOP_NO_EFFECT", 4));
+    assertThat(looks(run)).extracting(l -> l.get("outcome").asText())
+        .containsExactly("CONTINUE", "CONTINUE", "CONTINUE", "STOP_NO_EFFECT");
+    assertThat(looks(run)).allSatisfy(l -> assertThat(Math.abs(l.get("z").asDouble())).isLessThan(l.get("critical_z").asDouble()));
   }
 }

@@ -4,6 +4,8 @@ import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.GuardrailRule;
 import dev.arbiter.avro.RuleVerdict;
+import dev.arbiter.avro.SequentialLook;
+import dev.arbiter.stats.Comparison;
 import dev.arbiter.avro.WindowSummary;
 
 /** Builds the commands Arbiter emits, each with its deterministic id. */
@@ -86,6 +88,73 @@ public final class Commands {
         .setThreshold(Double.isNaN(verdict.threshold()) ? null : verdict.threshold())
         .setSamples(verdict.samples())
         .setStreak(streak)
+        .build();
+  }
+
+  /** A sequential stop: a registered boundary crossed, or the final look reached without crossing. */
+  public static ControlCommand sequentialStop(ExperimentDefinition definition, SequentialMonitor.Look look, long windowStart,
+      long windowEnd) {
+    String action = look.outcome().name();
+    Comparison c = look.comparison();
+    return ControlCommand.newBuilder()
+        .setCommandId(CommandId.of(definition.getExperimentId(), definition.getVersion(), action, look.index(), look.variant()))
+        .setExperimentId(definition.getExperimentId())
+        .setDefinitionVersion(definition.getVersion())
+        .setVariantId(look.variant())
+        .setSegment(Segments.ROLLUP)
+        .setAction(action)
+        .setMetric(definition.getPrimary().getMetric())
+        .setObserved(c.treatment())
+        .setThreshold(look.criticalZ())
+        .setControlObserved(c.control())
+        .setWindowStart(windowStart)
+        .setWindowEnd(windowEnd)
+        .setSamples(look.treatmentUnits())
+        .setControlSamples(look.controlUnits())
+        .setDryRun(definition.getDryRun())
+        .setLookIndex(look.index())
+        .setInformationFraction(look.fraction())
+        .setZ(c.statistic())
+        .setCriticalZ(look.criticalZ())
+        .setPValue(c.pValue())
+        .setEffect(c.difference())
+        .setCiLow(c.differenceLow())
+        .setCiHigh(c.differenceHigh())
+        .setCumulativeAlpha(look.cumulativeAlpha())
+        .setControlUnits(look.controlUnits())
+        .setControlSuccesses(look.controlSuccesses())
+        .setTreatmentUnits(look.treatmentUnits())
+        .setTreatmentSuccesses(look.treatmentSuccesses())
+        .setEventTime(windowEnd)
+        .setReason(String.format("look %d at information %.3f: z = %.3f against the boundary %.3f%s", look.index(), look.fraction(),
+            c.statistic(), look.criticalZ(), look.outcome() == SequentialMonitor.Outcome.STOP_NO_EFFECT ? " at the final look" : ""))
+        .build();
+  }
+
+  /** The LOOK record of the metrics topic. */
+  public static SequentialLook look(ExperimentDefinition definition, SequentialMonitor.Look look, long windowEnd) {
+    Comparison c = look.comparison();
+    return SequentialLook.newBuilder()
+        .setExperimentId(definition.getExperimentId())
+        .setDefinitionVersion(definition.getVersion())
+        .setVariantId(look.variant())
+        .setMetric(definition.getPrimary().getMetric())
+        .setPlannedFraction(look.plannedFraction())
+        .setWindowEnd(windowEnd)
+        .setOutcome(look.outcome().name())
+        .setLookIndex(look.index())
+        .setInformationFraction(look.fraction())
+        .setZ(c.statistic())
+        .setCriticalZ(look.criticalZ())
+        .setPValue(c.pValue())
+        .setEffect(c.difference())
+        .setCiLow(c.differenceLow())
+        .setCiHigh(c.differenceHigh())
+        .setCumulativeAlpha(look.cumulativeAlpha())
+        .setControlUnits(look.controlUnits())
+        .setControlSuccesses(look.controlSuccesses())
+        .setTreatmentUnits(look.treatmentUnits())
+        .setTreatmentSuccesses(look.treatmentSuccesses())
         .build();
   }
 

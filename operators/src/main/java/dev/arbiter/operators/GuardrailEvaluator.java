@@ -10,6 +10,7 @@ import dev.arbiter.core.ControlHistory;
 import dev.arbiter.core.Metrics;
 import dev.arbiter.core.RateTally;
 import dev.arbiter.core.SampleRatioMonitor;
+import dev.arbiter.core.SequentialMonitor;
 import dev.arbiter.core.Segments;
 import dev.arbiter.core.Guardrail;
 import dev.arbiter.core.Streak;
@@ -57,6 +58,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
   private transient MapState<String, ControlHistory> histories;
   private transient ValueState<SampleRatioMonitor> sampleRatio;
   private transient MapState<String, RateTally> tallies;
+  private transient ValueState<SequentialMonitor> sequential;
   private transient Counters counters;
 
   @Override
@@ -64,6 +66,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     closed = getRuntimeContext().getMapState(CLOSED);
     streaks = getRuntimeContext().getMapState(STREAKS);
     histories = getRuntimeContext().getMapState(CONTROL_HISTORIES);
+    sequential = getRuntimeContext().getState(new ValueStateDescriptor<>("sequential-monitor", TypeInformation.of(SequentialMonitor.class)));
     tallies = getRuntimeContext().getMapState(new MapStateDescriptor<>("rate-tallies", Types.STRING, TypeInformation.of(RateTally.class)));
     sampleRatio = getRuntimeContext().getState(new ValueStateDescriptor<>("sample-ratio", TypeInformation.of(SampleRatioMonitor.class)));
     counters = new Counters(getRuntimeContext().getMetricGroup());
@@ -108,6 +111,9 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     WindowSummary any = window.firstEntry().getValue().values().iterator().next();
     if (definition.getSrmCheck()) {
       checkSampleRatio(definition, window.get(Segments.ROLLUP), any, out);
+    }
+    if (definition.getPrimary() != null && Metrics.RATES.contains(definition.getPrimary().getMetric())) {
+      look(definition, window.get(Segments.ROLLUP), any, ctx, out);
     }
     if (any.getWindowStart() < definition.getStartTime() + definition.getBurnInMs()) {
       counters.counter("windowsInBurnIn").inc();
@@ -181,6 +187,42 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     tally.add(windowCounts[0], windowCounts[1]);
     tallies.put(key, tally);
     return tally;
+  }
+
+  /** Feeds the window to the sequential monitor and emits the look it takes, if any. */
+  private void look(ExperimentDefinition definition, Map<String, WindowSummary> rollup, WindowSummary any, OnTimerContext ctx,
+      Collector<ControlCommand> out) throws Exception {
+    String metric = definition.getPrimary().getMetric();
+    List<String> variants = new ArrayList<>();
+    long[] units = new long[definition.getVariants().size()];
+    long[] successes = new long[units.length];
+    for (int i = 0; i < units.length; i++) {
+      String variant = definition.getVariants().get(i).getId();
+      variants.add(variant);
+      WindowSummary summary = rollup == null ? null : rollup.get(variant);
+      Double rate = summary == null ? null : summary.getMetrics().get(metric);
+      if (rate != null) {
+        units[i] = Metrics.samples(metric, summary);
+        successes[i] = Math.round(rate * units[i]);
+      }
+    }
+    SequentialMonitor monitor = sequential.value();
+    if (monitor == null) {
+      monitor = new SequentialMonitor();
+    }
+    SampleRatioMonitor srm = sampleRatio.value();
+    List<SequentialMonitor.Look> looks = monitor.advance(definition.getPrimary(), variants, definition.getControlVariant(),
+        units, successes, srm != null && srm.halted);
+    sequential.update(monitor);
+    for (SequentialMonitor.Look look : looks) {
+      counters.inc("looks", look.outcome().name());
+      ctx.output(Outputs.LOOKS, Commands.look(definition, look, any.getWindowEnd()));
+      if (look.outcome() != SequentialMonitor.Outcome.CONTINUE && look.outcome() != SequentialMonitor.Outcome.EFFICACY_BLOCKED_BY_SRM) {
+        ControlCommand stop = Commands.sequentialStop(definition, look, any.getWindowStart(), any.getWindowEnd());
+        counters.inc("commands", stop.getAction());
+        out.collect(stop);
+      }
+    }
   }
 
   private void checkSampleRatio(ExperimentDefinition definition, Map<String, WindowSummary> rollup, WindowSummary any,

@@ -4,6 +4,7 @@ import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.RuleVerdict;
+import dev.arbiter.avro.SequentialLook;
 import dev.arbiter.core.Ingested;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -23,6 +24,8 @@ public final class Outputs {
   public static final OutputTag<ControlCommand> COMMANDS = new OutputTag<>("commands", COMMAND_TYPE);
   /** Every rule's verdict on every judged window, for the metrics topic. */
   public static final OutputTag<RuleVerdict> VERDICTS = new OutputTag<>("verdicts", new AvroTypeInfo<>(RuleVerdict.class));
+  /** Sequential looks at the primary metric, for the metrics topic. */
+  public static final OutputTag<SequentialLook> LOOKS = new OutputTag<>("looks", new AvroTypeInfo<>(SequentialLook.class));
   /** Turns of experiments not (yet) in the registry, to be held until their definition arrives. */
   public static final OutputTag<Ingested> PENDING = new OutputTag<>("pending", TypeInformation.of(Ingested.class));
 

@@ -19,6 +19,11 @@ class StateTypesTest {
     PojoTestUtils.assertSerializedAsPojoWithoutKryo(Streak.class);
     PojoTestUtils.assertSerializedAsPojoWithoutKryo(Observation.class);
     PojoTestUtils.assertSerializedAsPojoWithoutKryo(Ingested.class);
+    PojoTestUtils.assertSerializedAsPojoWithoutKryo(dev.arbiter.core.UnitState.class);
+    PojoTestUtils.assertSerializedAsPojoWithoutKryo(dev.arbiter.core.ControlHistory.class);
+    PojoTestUtils.assertSerializedAsPojoWithoutKryo(dev.arbiter.core.RateTally.class);
+    PojoTestUtils.assertSerializedAsPojoWithoutKryo(dev.arbiter.core.SampleRatioMonitor.class);
+    PojoTestUtils.assertSerializedAsPojoWithoutKryo(dev.arbiter.core.SequentialMonitor.class);
   }
 
   @Test

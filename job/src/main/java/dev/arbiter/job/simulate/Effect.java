@@ -27,6 +27,9 @@ public sealed interface Effect {
   /** Judge scores (on every axis) shifted by {@code delta}. */
   record JudgeDrop(String variant, int fromWindow, int toWindow, double delta) implements Effect {}
 
+  /** The treatment's resolution rate shifted by {@code delta} (e.g. +0.05 for five points). */
+  record ResolutionShift(String variant, int fromWindow, int toWindow, double delta) implements Effect {}
+
   /** A router that sends {@code fraction} of the units assigned to control to the treatment instead. */
   record RoutingBug(String treatment, int fromWindow, int toWindow, double fraction) implements Effect {}
 

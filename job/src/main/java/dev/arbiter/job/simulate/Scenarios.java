@@ -27,13 +27,16 @@ public final class Scenarios {
 
   private Scenarios() {}
 
-  public static final List<String> NAMES = List.of("noise", "cold-cache", "mobile-safety", "cost-ratio", "judge-drop", "routing-srm", "leak");
+  public static final List<String> NAMES = List.of("noise", "cold-cache", "mobile-safety", "cost-ratio", "judge-drop", "routing-srm", "leak",
+      "lift", "harm", "no-effect");
+  /** Windows of the sequential scenarios: at 85 units per arm and window, enough to pass the final look (1,471 per arm). */
+  public static final int SEQUENTIAL_WINDOWS = 20;
 
   public static Scenario named(String name, long startTime) {
     ExperimentDefinition base = RunningExample.definition(startTime);
     return switch (name) {
-      case "noise" -> new Scenario(name, "no effect at the running example's traffic, judged by its rules",
-          base, seed -> traffic(base, seed, 170, List.of(), 0));
+      case "noise" -> scenario(name, "no effect at the running example's traffic, judged by its rules",
+          base, base.getGuardrails(), List.of(), 170, 0);
       case "cold-cache" -> scenario(name, "treatment 3x slower on cold replicas only; the rule reads warm latency",
           base, rule("warm-latency", "latency_p95_ms.warm", "treatment", "max", 3000.0, 50, "PAUSE_EXPOSURE", List.of("*")),
           List.of(new Effect.LatencySpike("treatment", FROM, WINDOWS, 3.0, CacheState.cold)), 170, 0);
@@ -53,6 +56,9 @@ public final class Scenarios {
       case "leak" -> scenario(name, "10% of conversations switch variant after their first turn",
           base, rule("assignment", "assignment_mismatch_rate", "treatment", "max", 0.02, 100, "REVIEW", List.of("*")),
           List.of(new Effect.Leak(FROM, WINDOWS, 0.1)), 170, 0);
+      case "lift" -> sequential(name, "the treatment resolves 5 points more conversations (0.60 -> 0.65)", base, 0.05);
+      case "harm" -> sequential(name, "the treatment resolves 5 points fewer conversations (0.60 -> 0.55)", base, -0.05);
+      case "no-effect" -> sequential(name, "no effect on resolution, run to the final look", base, 0.0);
       default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + NAMES);
     };
   }
@@ -64,9 +70,19 @@ public final class Scenarios {
 
   private static Scenario scenario(String name, String description, ExperimentDefinition base, List<GuardrailRule> rules,
       List<Effect> effects, int conversations, double judgeShare) {
+    // Guardrail scenarios carry no primary design, as a guardrail-only canary: only the rules speak.
     ExperimentDefinition definition = ExperimentDefinition.newBuilder(base)
-        .setExperimentId("support-bot-" + name).setAssignmentSalt("support-bot-" + name).setGuardrails(rules).build();
+        .setExperimentId("support-bot-" + name).setAssignmentSalt("support-bot-" + name).setGuardrails(rules).setPrimary(null).build();
     return new Scenario(name, description, definition, seed -> traffic(definition, seed, conversations, effects, judgeShare));
+  }
+
+  /** A primary-metric scenario: the running example's design and no guardrail, so only the sequential monitor speaks. */
+  private static Scenario sequential(String name, String description, ExperimentDefinition base, double shift) {
+    ExperimentDefinition definition = ExperimentDefinition.newBuilder(base)
+        .setExperimentId("support-bot-" + name).setAssignmentSalt("support-bot-" + name).setGuardrails(List.of()).build();
+    List<Effect> effects = shift == 0 ? List.of() : List.of(new Effect.ResolutionShift("treatment", 0, SEQUENTIAL_WINDOWS, shift));
+    return new Scenario(name, description, definition,
+        seed -> new SupportBotTraffic(definition, seed, SEQUENTIAL_WINDOWS, w -> 170, effects, 0, 0));
   }
 
   private static SupportBotTraffic traffic(ExperimentDefinition definition, long seed, int conversations, List<Effect> effects,

@@ -144,9 +144,16 @@ public final class SupportBotTraffic implements Iterator<SpecificRecord> {
         }
         time += 3_000 + (long) (random.nextDouble() * 12_000);
       }
+      double resolution = RESOLUTION_RATE;
+      for (Effect effect : effects) {
+        if (effect instanceof Effect.ResolutionShift shift && shift.activeIn(index) && matches(shift.variant(), variant)) {
+          resolution += shift.delta();
+        }
+      }
+      boolean resolved = random.nextDouble() < resolution;
       queue.add(new Timed(time, sequence++, OutcomeEvent.newBuilder()
           .setExperimentId(definition.getExperimentId()).setVariantId(variant).setUnitId(unit).setEventTime(time)
-          .setResolved(random.nextDouble() < RESOLUTION_RATE).setHumanHandoff(false).build()));
+          .setResolved(resolved).setHumanHandoff(!resolved).build()));
     }
   }
 

@@ -6,6 +6,7 @@ import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.JudgeScoreEvent;
 import dev.arbiter.avro.OutcomeEvent;
 import dev.arbiter.avro.RuleVerdict;
+import dev.arbiter.avro.SequentialLook;
 import dev.arbiter.avro.TurnEvent;
 import dev.arbiter.avro.WindowSummary;
 import java.io.EOFException;
@@ -43,6 +44,7 @@ public final class WireFormat {
           ExperimentDefinition.getClassSchema(),
           WindowSummary.getClassSchema(),
           RuleVerdict.getClassSchema(),
+          SequentialLook.getClassSchema(),
           ControlCommand.getClassSchema(),
           DeadLetter.getClassSchema());
 

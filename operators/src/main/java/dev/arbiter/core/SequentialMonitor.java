@@ -1,0 +1,113 @@
+package dev.arbiter.core;
+
+import dev.arbiter.avro.PrimaryMetricDesign;
+import dev.arbiter.stats.Comparison;
+import dev.arbiter.stats.GroupSequentialDesign;
+import dev.arbiter.stats.TwoProportionTest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The sequential monitor of a binary primary metric: cumulative units with an outcome and
+ * successes per variant, and looks taken at window closes, in order and once each, when the
+ * smaller arm reaches a registered information fraction of {@code planned_units_per_arm}. A look's
+ * boundary is the registered design's, recomputed by its spending function at the fraction
+ * actually reached (windows rarely close exactly on plan), so the total alpha stays as registered.
+ * Only a crossed boundary stops; an ordinary p-value never does. A Flink POJO kept in keyed state.
+ */
+public class SequentialMonitor {
+
+  /** What a look concluded. */
+  public enum Outcome { CONTINUE, STOP_EFFICACY, STOP_HARM, STOP_NO_EFFECT, EFFICACY_BLOCKED_BY_SRM }
+
+  /** Metrics for which a lower value is the better one. */
+  static final Set<String> LOWER_IS_BETTER = Set.of(Metrics.HANDOFF_RATE, Metrics.ERROR_RATE, Metrics.EMPTY_RESPONSE_RATE,
+      Metrics.ASSIGNMENT_MISMATCH_RATE);
+
+  /** One look at one treatment against the control. */
+  public record Look(int index, String variant, double plannedFraction, double fraction, double criticalZ, double cumulativeAlpha,
+      Comparison comparison, long controlUnits, long controlSuccesses, long treatmentUnits, long treatmentSuccesses, Outcome outcome) {}
+
+  /** Units with an outcome, per variant in registered order. */
+  public long[] units = new long[0];
+  public long[] successes = new long[0];
+  /** Actual fractions of the looks taken so far. */
+  public double[] takenFractions = new double[0];
+  public boolean stopped;
+
+  public SequentialMonitor() {}
+
+  /**
+   * Adds one window's counts and takes the look it reaches, if any.
+   *
+   * @param variants variant ids in registered order
+   * @param srmHalted a sample ratio mismatch was found: no winner may be shipped
+   */
+  public List<Look> advance(PrimaryMetricDesign design, List<String> variants, String control,
+      long[] windowUnits, long[] windowSuccesses, boolean srmHalted) {
+    if (units.length != variants.size()) {
+      units = new long[variants.size()];
+      successes = new long[variants.size()];
+    }
+    for (int i = 0; i < units.length; i++) {
+      units[i] += windowUnits[i];
+      successes[i] += windowSuccesses[i];
+    }
+    if (stopped) {
+      return List.of();
+    }
+    long smallest = Arrays.stream(units).min().orElse(0);
+    double fraction = smallest / (double) design.getPlannedUnitsPerArm();
+    int comparisons = variants.size() - 1;
+    GroupSequentialDesign current = current(design, comparisons);
+    int index = takenFractions.length;
+    if (index >= current.looks() || fraction < current.fractions()[index]) {
+      return List.of();
+    }
+    double planned = current.fractions()[index];
+    current = current.recomputeAt(index, fraction);
+    takenFractions = Arrays.copyOf(takenFractions, index + 1);
+    takenFractions[index] = fraction;
+    boolean last = index == current.looks() - 1;
+    double critical = current.criticalZ()[index];
+    double cumulativeAlpha = current.cumulativeAlpha()[index];
+    boolean lowerIsBetter = LOWER_IS_BETTER.contains(design.getMetric());
+    int c = variants.indexOf(control);
+    List<Look> looks = new ArrayList<>();
+    for (int t = 0; t < variants.size(); t++) {
+      if (t == c) {
+        continue;
+      }
+      Comparison comparison = TwoProportionTest.of(units[c], successes[c], units[t], successes[t]);
+      double z = lowerIsBetter ? -comparison.statistic() : comparison.statistic();
+      Outcome outcome;
+      if (z >= critical) {
+        outcome = srmHalted ? Outcome.EFFICACY_BLOCKED_BY_SRM : Outcome.STOP_EFFICACY;
+      } else if (design.getSides() == 2 && z <= -critical) {
+        outcome = Outcome.STOP_HARM;
+      } else {
+        outcome = last ? Outcome.STOP_NO_EFFECT : Outcome.CONTINUE;
+      }
+      looks.add(new Look(index + 1, variants.get(t), planned, fraction, critical, cumulativeAlpha, comparison,
+          units[c], successes[c], units[t], successes[t], outcome));
+      if (outcome != Outcome.CONTINUE && outcome != Outcome.EFFICACY_BLOCKED_BY_SRM) {
+        stopped = true;
+      }
+    }
+    return looks;
+  }
+
+  /** The registered design with the looks already taken at their actual fractions. */
+  private GroupSequentialDesign current(PrimaryMetricDesign design, int comparisons) {
+    double[] fractions = design.getLooks().stream().mapToDouble(dev.arbiter.avro.LookSpec::getFraction).toArray();
+    // More than one treatment: each comparison gets its Bonferroni share of the registered alpha.
+    GroupSequentialDesign current = GroupSequentialDesign.of(design.getSpending(), design.getAlpha() / Math.max(1, comparisons),
+        design.getSides(), fractions);
+    for (int k = 0; k < takenFractions.length; k++) {
+      current = current.recomputeAt(k, takenFractions[k]);
+    }
+    return current;
+  }
+}
