@@ -175,4 +175,11 @@ class ScenarioBacktestTest {
         .containsExactly("CONTINUE", "CONTINUE", "CONTINUE", "STOP_NO_EFFECT");
     assertThat(looks(run)).allSatisfy(l -> assertThat(Math.abs(l.get("z").asDouble())).isLessThan(l.get("critical_z").asDouble()));
   }
+
+  @Test
+  void aLiftBehindARoutingBugHaltsAndShipsNoWinner() throws Exception {
+    Run run = backtest("routing-lift");
+    assertThat(run.commands()).extracting(c -> c.get("action").asText()).contains("SRM_HALT").doesNotContain("STOP_EFFICACY");
+    assertThat(looks(run)).extracting(l -> l.get("outcome").asText()).contains("EFFICACY_BLOCKED_BY_SRM");
+  }
 }

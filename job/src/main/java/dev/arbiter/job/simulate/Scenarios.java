@@ -28,7 +28,7 @@ public final class Scenarios {
   private Scenarios() {}
 
   public static final List<String> NAMES = List.of("noise", "cold-cache", "mobile-safety", "cost-ratio", "judge-drop", "routing-srm", "leak",
-      "lift", "harm", "no-effect");
+      "lift", "harm", "no-effect", "routing-lift");
   /** Windows of the sequential scenarios: at 85 units per arm and window, enough to pass the final look (1,471 per arm). */
   public static final int SEQUENTIAL_WINDOWS = 20;
 
@@ -59,6 +59,8 @@ public final class Scenarios {
       case "lift" -> sequential(name, "the treatment resolves 5 points more conversations (0.60 -> 0.65)", base, 0.05);
       case "harm" -> sequential(name, "the treatment resolves 5 points fewer conversations (0.60 -> 0.55)", base, -0.05);
       case "no-effect" -> sequential(name, "no effect on resolution, run to the final look", base, 0.0);
+      case "routing-lift" -> sequential(name, "a +5 point lift behind a router that sends 20% of control units to the treatment", base, 0.05,
+          new Effect.RoutingBug("treatment", 0, SEQUENTIAL_WINDOWS, 0.2));
       default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + NAMES);
     };
   }
@@ -77,10 +79,13 @@ public final class Scenarios {
   }
 
   /** A primary-metric scenario: the running example's design and no guardrail, so only the sequential monitor speaks. */
-  private static Scenario sequential(String name, String description, ExperimentDefinition base, double shift) {
+  private static Scenario sequential(String name, String description, ExperimentDefinition base, double shift, Effect... more) {
     ExperimentDefinition definition = ExperimentDefinition.newBuilder(base)
         .setExperimentId("support-bot-" + name).setAssignmentSalt("support-bot-" + name).setGuardrails(List.of()).build();
-    List<Effect> effects = shift == 0 ? List.of() : List.of(new Effect.ResolutionShift("treatment", 0, SEQUENTIAL_WINDOWS, shift));
+    List<Effect> effects = new java.util.ArrayList<>(List.of(more));
+    if (shift != 0) {
+      effects.add(new Effect.ResolutionShift("treatment", 0, SEQUENTIAL_WINDOWS, shift));
+    }
     return new Scenario(name, description, definition,
         seed -> new SupportBotTraffic(definition, seed, SEQUENTIAL_WINDOWS, w -> 170, effects, 0, 0));
   }
