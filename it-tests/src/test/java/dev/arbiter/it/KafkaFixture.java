@@ -23,7 +23,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class KafkaFixture {
   private KafkaFixture() {}
 
-  /** The job's options for a test: this broker, fast checkpoints to a temporary folder, RocksDB, parallelism 2. */
+  /** The job's options for a test: this broker, fast checkpoints to a temporary folder, RocksDB, parallelism 2, short idleness. */
   static dev.arbiter.job.ArbiterConfig jobConfig(dev.arbiter.job.local.EmbeddedKafka kafka, java.nio.file.Path checkpoints) {
     return dev.arbiter.job.ArbiterConfig.defaults()
         .with(dev.arbiter.job.ArbiterConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers())
@@ -31,6 +31,8 @@ final class KafkaFixture {
         .with(dev.arbiter.job.ArbiterConfig.CHECKPOINT_DIR, checkpoints.toUri().toString())
         .with(dev.arbiter.job.ArbiterConfig.STATE_BACKEND, "rocksdb")
         .with(dev.arbiter.job.ArbiterConfig.PARALLELISM, 2)
+        // Empty partitions (no judge scores yet) must not hold event time back for long in a test.
+        .with(dev.arbiter.job.ArbiterConfig.IDLENESS_MS, 2000)
         .validated();
   }
 
