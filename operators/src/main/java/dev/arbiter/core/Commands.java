@@ -93,8 +93,10 @@ public final class Commands {
 
   /** A sequential stop: a registered boundary crossed, or the final look reached without crossing. */
   public static ControlCommand sequentialStop(ExperimentDefinition definition, SequentialMonitor.Look look, long windowStart,
-      long windowEnd) {
-    String action = look.outcome().name();
+      long windowEnd, String simpsonWarning) {
+    // A winner whose pooled effect may be a Simpson's paradox goes to people, not to the router.
+    boolean review = look.outcome() == SequentialMonitor.Outcome.STOP_EFFICACY && simpsonWarning != null;
+    String action = review ? "REVIEW" : look.outcome().name();
     Comparison c = look.comparison();
     return ControlCommand.newBuilder()
         .setCommandId(CommandId.of(definition.getExperimentId(), definition.getVersion(), action, look.index(), look.variant()))
@@ -126,15 +128,41 @@ public final class Commands {
         .setTreatmentUnits(look.treatmentUnits())
         .setTreatmentSuccesses(look.treatmentSuccesses())
         .setEventTime(windowEnd)
-        .setReason(String.format("look %d at information %.3f: z = %.3f against the boundary %.3f%s", look.index(), look.fraction(),
-            c.statistic(), look.criticalZ(), look.outcome() == SequentialMonitor.Outcome.STOP_NO_EFFECT ? " at the final look" : ""))
+        .setReason(String.format("look %d at information %.3f: z = %.3f against the boundary %.3f%s%s", look.index(), look.fraction(),
+            c.statistic(), look.criticalZ(), look.outcome() == SequentialMonitor.Outcome.STOP_NO_EFFECT ? " at the final look" : "",
+            review ? "; efficacy held for review: " + simpsonWarning : ""))
+        .build();
+  }
+
+  /** The traffic shares of a Thompson-sampling experiment after one window. */
+  public static ControlCommand setAllocation(ExperimentDefinition definition, java.util.Map<String, Double> shares, long windowStart,
+      long windowEnd) {
+    return ControlCommand.newBuilder()
+        .setCommandId(CommandId.of(definition.getExperimentId(), definition.getVersion(), "SET_ALLOCATION", windowStart))
+        .setExperimentId(definition.getExperimentId())
+        .setDefinitionVersion(definition.getVersion())
+        .setVariantId("*")
+        .setSegment(Segments.ROLLUP)
+        .setAction("SET_ALLOCATION")
+        .setMetric(definition.getPrimary().getMetric())
+        .setWindowStart(windowStart)
+        .setWindowEnd(windowEnd)
+        .setDryRun(definition.getDryRun())
+        .setAllocation(shares)
+        .setEventTime(windowEnd)
+        .setReason("Thompson sampling: posterior probability of the best " + definition.getPrimary().getMetric()
+            + ", floor " + definition.getAllocationFloor())
         .build();
   }
 
   /** The LOOK record of the metrics topic. */
-  public static SequentialLook look(ExperimentDefinition definition, SequentialMonitor.Look look, long windowEnd) {
+  public static SequentialLook look(ExperimentDefinition definition, SequentialMonitor.Look look, long windowEnd,
+      java.util.List<dev.arbiter.avro.SecondaryRead> reads, Double mixPValue, String simpsonWarning) {
     Comparison c = look.comparison();
     return SequentialLook.newBuilder()
+        .setReads(reads)
+        .setSegmentMixPValue(mixPValue)
+        .setSimpsonWarning(simpsonWarning)
         .setExperimentId(definition.getExperimentId())
         .setDefinitionVersion(definition.getVersion())
         .setVariantId(look.variant())

@@ -59,6 +59,22 @@ public final class DefinitionValidator {
     if (d.getPrimary() != null) {
       primary(d.getPrimary(), problems);
     }
+    for (String metric : d.getSecondaryMetrics()) {
+      if (!Metrics.RATES.contains(metric)) {
+        problems.add("secondary_metrics: '" + metric + "' is not a rate; secondary reads work on " + new java.util.TreeSet<>(Metrics.RATES));
+      }
+    }
+    if (!"fixed".equals(d.getAllocation()) && !"thompson".equals(d.getAllocation())) {
+      problems.add("allocation must be fixed or thompson, got '" + d.getAllocation() + "'");
+    }
+    if ("thompson".equals(d.getAllocation())) {
+      if (d.getPrimary() == null) {
+        problems.add("allocation thompson needs a primary metric (the reward)");
+      }
+      if (!(d.getAllocationFloor() >= 0 && d.getAllocationFloor() * d.getVariants().size() < 1)) {
+        problems.add("allocation_floor must be in [0, 1 / variants), got " + d.getAllocationFloor());
+      }
+    }
     Set<String> ruleIds = new HashSet<>();
     for (int i = 0; i < d.getGuardrails().size(); i++) {
       rule(d.getGuardrails().get(i), "guardrails[" + i + "]", attributes, ruleIds, problems);
@@ -90,6 +106,10 @@ public final class DefinitionValidator {
   }
 
   private static void primary(PrimaryMetricDesign p, List<String> problems) {
+    if (!Metrics.RATES.contains(p.getMetric())) {
+      problems.add("primary.metric '" + p.getMetric() + "' is not a rate; the sequential monitor reads rate metrics "
+          + new java.util.TreeSet<>(Metrics.RATES) + " (continuous and ratio primaries are not supported yet)");
+    }
     if (!(p.getAlpha() > 0 && p.getAlpha() < 1)) {
       problems.add("primary.alpha must be in (0, 1), got " + p.getAlpha());
     }

@@ -11,6 +11,12 @@ import dev.arbiter.core.Metrics;
 import dev.arbiter.core.RateTally;
 import dev.arbiter.core.SampleRatioMonitor;
 import dev.arbiter.core.SequentialMonitor;
+import dev.arbiter.core.SimpsonGuard;
+import dev.arbiter.core.ThompsonAllocation;
+import dev.arbiter.avro.SecondaryRead;
+import dev.arbiter.stats.Comparison;
+import dev.arbiter.stats.MultipleComparisons;
+import dev.arbiter.stats.TwoProportionTest;
 import dev.arbiter.core.Segments;
 import dev.arbiter.core.Guardrail;
 import dev.arbiter.core.Streak;
@@ -113,7 +119,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
       checkSampleRatio(definition, window.get(Segments.ROLLUP), any, out);
     }
     if (definition.getPrimary() != null && Metrics.RATES.contains(definition.getPrimary().getMetric())) {
-      look(definition, window.get(Segments.ROLLUP), any, ctx, out);
+      look(definition, window, any, ctx, out);
     }
     if (any.getWindowStart() < definition.getStartTime() + definition.getBurnInMs()) {
       counters.counter("windowsInBurnIn").inc();
@@ -190,22 +196,21 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
   }
 
   /** Feeds the window to the sequential monitor and emits the look it takes, if any. */
-  private void look(ExperimentDefinition definition, Map<String, WindowSummary> rollup, WindowSummary any, OnTimerContext ctx,
-      Collector<ControlCommand> out) throws Exception {
+  private void look(ExperimentDefinition definition, TreeMap<String, Map<String, WindowSummary>> window, WindowSummary any,
+      OnTimerContext ctx, Collector<ControlCommand> out) throws Exception {
     String metric = definition.getPrimary().getMetric();
+    Map<String, WindowSummary> rollup = window.getOrDefault(Segments.ROLLUP, Map.of());
     List<String> variants = new ArrayList<>();
     long[] units = new long[definition.getVariants().size()];
     long[] successes = new long[units.length];
     for (int i = 0; i < units.length; i++) {
       String variant = definition.getVariants().get(i).getId();
       variants.add(variant);
-      WindowSummary summary = rollup == null ? null : rollup.get(variant);
-      Double rate = summary == null ? null : summary.getMetrics().get(metric);
-      if (rate != null) {
-        units[i] = Metrics.samples(metric, summary);
-        successes[i] = Math.round(rate * units[i]);
-      }
+      long[] counts = rateCounts(rollup.get(variant), metric);
+      units[i] = counts[0];
+      successes[i] = counts[1];
     }
+    updateReads(definition, window);
     SequentialMonitor monitor = sequential.value();
     if (monitor == null) {
       monitor = new SequentialMonitor();
@@ -215,14 +220,133 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
         units, successes, srm != null && srm.halted);
     sequential.update(monitor);
     for (SequentialMonitor.Look look : looks) {
+      List<SecondaryRead> reads = reads(definition, look.variant());
+      SimpsonGuard.Reading simpson = simpson(definition, look);
       counters.inc("looks", look.outcome().name());
-      ctx.output(Outputs.LOOKS, Commands.look(definition, look, any.getWindowEnd()));
+      ctx.output(Outputs.LOOKS, Commands.look(definition, look, any.getWindowEnd(), reads,
+          simpson == null || Double.isNaN(simpson.mixPValue()) ? null : simpson.mixPValue(), simpson == null ? null : simpson.warning()));
       if (look.outcome() != SequentialMonitor.Outcome.CONTINUE && look.outcome() != SequentialMonitor.Outcome.EFFICACY_BLOCKED_BY_SRM) {
-        ControlCommand stop = Commands.sequentialStop(definition, look, any.getWindowStart(), any.getWindowEnd());
+        ControlCommand stop = Commands.sequentialStop(definition, look, any.getWindowStart(), any.getWindowEnd(),
+            simpson == null ? null : simpson.warning());
         counters.inc("commands", stop.getAction());
         out.collect(stop);
       }
     }
+    if ("thompson".equals(definition.getAllocation())) {
+      // Seeded by experiment and window, so a replay sets the same shares.
+      double[] shares = ThompsonAllocation.shares(monitor.successes, monitor.units, definition.getAllocationFloor(),
+          definition.getExperimentId().hashCode() * 31L + any.getWindowStart());
+      Map<String, Double> allocation = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < shares.length; i++) {
+        allocation.put(variants.get(i), shares[i]);
+      }
+      out.collect(Commands.setAllocation(definition, allocation, any.getWindowStart(), any.getWindowEnd()));
+    }
+  }
+
+  private static long[] rateCounts(WindowSummary summary, String metric) {
+    Double rate = summary == null ? null : summary.getMetrics().get(metric);
+    if (rate == null) {
+      return new long[2];
+    }
+    long trials = Metrics.samples(metric, summary);
+    return new long[] {trials, Math.round(rate * trials)};
+  }
+
+  /** Cumulative counts behind the secondary metrics and the per-segment reads of the primary. */
+  private void updateReads(ExperimentDefinition definition, TreeMap<String, Map<String, WindowSummary>> window) throws Exception {
+    String primary = definition.getPrimary().getMetric();
+    for (Map.Entry<String, Map<String, WindowSummary>> segment : window.entrySet()) {
+      boolean rollup = segment.getKey().equals(Segments.ROLLUP);
+      for (Map.Entry<String, WindowSummary> variant : segment.getValue().entrySet()) {
+        List<String> metrics = rollup ? definition.getSecondaryMetrics() : List.of(primary);
+        for (String metric : metrics) {
+          long[] counts = rateCounts(variant.getValue(), metric);
+          if (counts[0] > 0) {
+            tally("read|" + metric + "|" + segment.getKey() + "|" + variant.getKey(), counts);
+          }
+        }
+      }
+    }
+  }
+
+  /** Secondary metrics and per-segment reads of one treatment, BH-adjusted together. */
+  private List<SecondaryRead> reads(ExperimentDefinition definition, String treatment) throws Exception {
+    List<String> names = new ArrayList<>();
+    List<double[]> tests = new ArrayList<>();
+    for (String metric : definition.getSecondaryMetrics()) {
+      addRead(names, tests, metric, metric, Segments.ROLLUP, definition.getControlVariant(), treatment);
+    }
+    for (String key : segmentsSeen(definition.getPrimary().getMetric())) {
+      addRead(names, tests, definition.getPrimary().getMetric() + "@" + key, definition.getPrimary().getMetric(), key,
+          definition.getControlVariant(), treatment);
+    }
+    double[] pValues = tests.stream().mapToDouble(t -> t[1]).toArray();
+    double[] adjusted = MultipleComparisons.benjaminiHochberg(pValues);
+    List<SecondaryRead> reads = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      reads.add(new SecondaryRead(names.get(i), tests.get(i)[0], pValues[i], adjusted[i]));
+    }
+    return reads;
+  }
+
+  private void addRead(List<String> names, List<double[]> tests, String name, String metric, String segment, String control,
+      String treatment) throws Exception {
+    RateTally c = tallies.get("read|" + metric + "|" + segment + "|" + control);
+    RateTally t = tallies.get("read|" + metric + "|" + segment + "|" + treatment);
+    if (c == null || t == null || c.trials < 2 || t.trials < 2) {
+      return;
+    }
+    Comparison comparison = TwoProportionTest.of(c.trials, c.successes, t.trials, t.successes);
+    if (Double.isFinite(comparison.pValue())) {
+      names.add(name);
+      tests.add(new double[] {comparison.difference(), comparison.pValue()});
+    }
+  }
+
+  /** The segments (other than the rollup) whose reads of a metric are tallied, sorted. */
+  private List<String> segmentsSeen(String metric) throws Exception {
+    java.util.TreeSet<String> segments = new java.util.TreeSet<>();
+    String prefix = "read|" + metric + "|";
+    for (String key : tallies.keys()) {
+      if (key.startsWith(prefix)) {
+        String rest = key.substring(prefix.length());
+        String segment = rest.substring(0, rest.lastIndexOf('|'));
+        if (!segment.equals(Segments.ROLLUP)) {
+          segments.add(segment);
+        }
+      }
+    }
+    return new ArrayList<>(segments);
+  }
+
+  /** The Simpson's-paradox guard over the definition's segment attributes; the first warning wins. */
+  private SimpsonGuard.Reading simpson(ExperimentDefinition definition, SequentialMonitor.Look look) throws Exception {
+    String metric = definition.getPrimary().getMetric();
+    SimpsonGuard.Reading first = null;
+    List<String> segments = segmentsSeen(metric);
+    for (String attribute : definition.getSegments()) {
+      List<long[]> rows = new ArrayList<>();
+      List<Double> effects = new ArrayList<>();
+      for (String segment : segments) {
+        if (!segment.startsWith(attribute + "=")) {
+          continue;
+        }
+        RateTally c = tallies.get("read|" + metric + "|" + segment + "|" + definition.getControlVariant());
+        RateTally t = tallies.get("read|" + metric + "|" + segment + "|" + look.variant());
+        if (c == null || t == null || c.trials == 0 || t.trials == 0) {
+          continue;
+        }
+        rows.add(new long[] {c.trials, t.trials});
+        effects.add(t.successes / (double) t.trials - c.successes / (double) c.trials);
+      }
+      SimpsonGuard.Reading reading = SimpsonGuard.check(attribute, rows.toArray(new long[0][]),
+          effects.stream().mapToDouble(Double::doubleValue).toArray(), look.comparison().difference());
+      if (first == null || (first.warning() == null && reading.warning() != null)) {
+        first = reading;
+      }
+    }
+    return first;
   }
 
   private void checkSampleRatio(ExperimentDefinition definition, Map<String, WindowSummary> rollup, WindowSummary any,

@@ -261,4 +261,58 @@ class GuardrailEvaluatorTest {
       assertThat(harness.extractOutputValues().get(1).getObserved()).isCloseTo(-0.015, org.assertj.core.data.Offset.offset(1e-9));
     }
   }
+
+  static WindowSummary outcomes(String variant, String segment, int index, long units, double resolution) {
+    return WindowSummary.newBuilder(window(variant, segment, index, "resolution_rate", resolution, units))
+        .setSamples(Map.of("resolution_rate", units)).build();
+  }
+
+  static ExperimentDefinition sequentialDefinition(Consumer<ExperimentDefinition.Builder> change) {
+    return definition(b -> {
+      b.setGuardrails(List.of()).setSrmCheck(false).setSegments(List.of("device")).setSecondaryMetrics(List.of("handoff_rate"))
+          .setPrimary(dev.arbiter.avro.PrimaryMetricDesign.newBuilder().setMetric("resolution_rate").setPlannedUnitsPerArm(400)
+              .setLooks(List.of(new dev.arbiter.avro.LookSpec(0.5, null), new dev.arbiter.avro.LookSpec(1.0, null))).build());
+      change.accept(b);
+    });
+  }
+
+  @Test
+  void looksCarryBenjaminiHochbergReadsAndAMixedSegmentWinnerGoesToReview() throws Exception {
+    try (var harness = harness(sequentialDefinition(b -> { }))) {
+      // Pooled, the treatment wins big; but its units come mostly from mobile, where everyone resolves more.
+      for (int i = 0; i < 2; i++) {
+        harness.processElement(outcomes("control", "*", i, 200, 0.50), close(i));
+        harness.processElement(outcomes("treatment", "*", i, 200, 0.75), close(i));
+        harness.processElement(outcomes("control", "device=mobile", i, 40, 0.80), close(i));
+        harness.processElement(outcomes("treatment", "device=mobile", i, 160, 0.80), close(i));
+        harness.processElement(outcomes("control", "device=desktop", i, 160, 0.425), close(i));
+        harness.processElement(outcomes("treatment", "device=desktop", i, 40, 0.55), close(i));
+        harness.processWatermark(close(i));
+      }
+      var looks = harness.getSideOutput(Outputs.LOOKS);
+      assertThat(looks).isNotEmpty();
+      dev.arbiter.avro.SequentialLook look = looks.peek().getValue();
+      assertThat(look.getSimpsonWarning()).contains("device mix differs");
+      assertThat(look.getReads()).extracting(dev.arbiter.avro.SecondaryRead::getName)
+          .contains("resolution_rate@device=desktop", "resolution_rate@device=mobile");
+      assertThat(look.getReads()).allSatisfy(r -> assertThat(r.getBhPValue()).isGreaterThanOrEqualTo(r.getPValue()));
+      assertThat(harness.extractOutputValues()).extracting(ControlCommand::getAction).containsExactly("REVIEW");
+    }
+  }
+
+  @Test
+  void thompsonModeSetsTheAllocationAtEveryWindowClose() throws Exception {
+    try (var harness = harness(sequentialDefinition(b -> b.setAllocation("thompson").setAllocationFloor(0.1)))) {
+      for (int i = 0; i < 3; i++) {
+        harness.processElement(outcomes("control", "*", i, 50, 0.40), close(i));
+        harness.processElement(outcomes("treatment", "*", i, 50, 0.70), close(i));
+        harness.processWatermark(close(i));
+      }
+      var allocations = harness.extractOutputValues().stream().filter(c -> c.getAction().equals("SET_ALLOCATION")).toList();
+      assertThat(allocations).hasSize(3);
+      assertThat(allocations.get(2).getAllocation().get("treatment")).isGreaterThan(0.85);
+      assertThat(allocations.get(2).getAllocation().get("control")).isGreaterThanOrEqualTo(0.1);
+      assertThat(allocations).extracting(ControlCommand::getCommandId).doesNotHaveDuplicates();
+    }
+  }
 }
