@@ -345,9 +345,14 @@ public final class Demo {
       synchronized (decisions) {
         decisions.add(c);
       }
-      say("  %-14s %s %s on %s/%s: %s = %s vs threshold %s (streak %d)%s  id %s",
-          CLOCK.format(Instant.ofEpochMilli(c.getWindowStart() == null ? c.getEventTime() : c.getWindowStart())),
-          c.getAction().equals("ALERT") ? ">> ALERT" : ">> " + c.getAction(), c.getRuleId(), c.getVariantId(), c.getSegment(),
+      String when = CLOCK.format(Instant.ofEpochMilli(c.getWindowStart() == null ? c.getEventTime() : c.getWindowStart()));
+      if (c.getLookIndex() != null) {
+        say("  %-14s >> %s on %s: %s%s  id %s", when, c.getAction(), c.getVariantId(), c.getReason(),
+            c.getDryRun() ? " [dry run]" : "", c.getCommandId().substring(0, 8));
+        return;
+      }
+      say("  %-14s >> %s %s on %s/%s: %s = %s vs threshold %s (streak %d)%s  id %s",
+          when, c.getAction(), c.getRuleId(), c.getVariantId(), c.getSegment(),
           c.getMetric(), number(c.getObserved()), number(c.getThreshold()), c.getStreak(), c.getDryRun() ? " [dry run]" : "",
           c.getCommandId().substring(0, 8));
     }
