@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "arbiter 0.1.0",
     description = "Real-time guardrails and sequential decisions for A/B tests of LLM features, on Apache Flink.",
-    subcommands = {DemoCommand.class, RunCommand.class, BacktestCommand.class, PlanCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, RunCommand.class, BacktestCommand.class, PlanCommand.class, RegisterCommand.class,
+        DecisionsCommand.class, CommandLine.HelpCommand.class})
 public final class ArbiterCli implements Runnable {
 
   /** Exit code of a user error: a bad argument or input that the message explains. */
@@ -23,7 +24,7 @@ public final class ArbiterCli implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, run, backtest, plan (see arbiter --help)");
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, run, backtest, plan, register, decisions (see arbiter --help)");
   }
 
   public static void main(String[] args) {
