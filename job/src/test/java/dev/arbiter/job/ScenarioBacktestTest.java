@@ -182,4 +182,17 @@ class ScenarioBacktestTest {
     assertThat(run.commands()).extracting(c -> c.get("action").asText()).contains("SRM_HALT").doesNotContain("STOP_EFFICACY");
     assertThat(looks(run)).extracting(l -> l.get("outcome").asText()).contains("EFFICACY_BLOCKED_BY_SRM");
   }
+
+  @Test
+  void aContinuousPrimaryIsTestedOnOneValuePerConversation() throws Exception {
+    Run run = backtest("judge-primary");
+    assertThat(run.commands()).singleElement().satisfies(stop -> {
+      assertThat(stop.get("action").asText()).isEqualTo("STOP_HARM");
+      assertThat(stop.get("metric").asText()).isEqualTo("judge_helpfulness_mean");
+      assertThat(stop.get("effect").asDouble()).isNegative();
+      assertThat(stop.get("treatment_successes").isNull()).isTrue();
+    });
+    // Units, not turns: the look counts conversations with final values.
+    assertThat(looks(run)).allSatisfy(l -> assertThat(l.get("treatment_units").asLong()).isLessThan(2 * 400));
+  }
 }

@@ -124,14 +124,19 @@ public final class Commands {
         .setCiHigh(c.differenceHigh())
         .setCumulativeAlpha(look.cumulativeAlpha())
         .setControlUnits(look.controlUnits())
-        .setControlSuccesses(look.controlSuccesses())
+        .setControlSuccesses(successes(definition, look.controlSuccesses()))
         .setTreatmentUnits(look.treatmentUnits())
-        .setTreatmentSuccesses(look.treatmentSuccesses())
+        .setTreatmentSuccesses(successes(definition, look.treatmentSuccesses()))
         .setEventTime(windowEnd)
         .setReason(String.format("look %d at information %.3f: z = %.3f against the boundary %.3f%s%s", look.index(), look.fraction(),
             c.statistic(), look.criticalZ(), look.outcome() == SequentialMonitor.Outcome.STOP_NO_EFFECT ? " at the final look" : "",
             review ? "; efficacy held for review: " + simpsonWarning : ""))
         .build();
+  }
+
+  /** Successes exist only for a rate primary metric. */
+  private static Long successes(ExperimentDefinition definition, long successes) {
+    return Metrics.RATES.contains(definition.getPrimary().getMetric()) ? successes : null;
   }
 
   /** The traffic shares of a Thompson-sampling experiment after one window. */
@@ -180,9 +185,9 @@ public final class Commands {
         .setCiHigh(c.differenceHigh())
         .setCumulativeAlpha(look.cumulativeAlpha())
         .setControlUnits(look.controlUnits())
-        .setControlSuccesses(look.controlSuccesses())
+        .setControlSuccesses(successes(definition, look.controlSuccesses()))
         .setTreatmentUnits(look.treatmentUnits())
-        .setTreatmentSuccesses(look.treatmentSuccesses())
+        .setTreatmentSuccesses(successes(definition, look.treatmentSuccesses()))
         .build();
   }
 

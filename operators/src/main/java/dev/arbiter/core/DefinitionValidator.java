@@ -68,8 +68,8 @@ public final class DefinitionValidator {
       problems.add("allocation must be fixed or thompson, got '" + d.getAllocation() + "'");
     }
     if ("thompson".equals(d.getAllocation())) {
-      if (d.getPrimary() == null) {
-        problems.add("allocation thompson needs a primary metric (the reward)");
+      if (d.getPrimary() == null || !Metrics.RATES.contains(d.getPrimary().getMetric())) {
+        problems.add("allocation thompson needs a rate as primary metric (the Bernoulli reward)");
       }
       if (!(d.getAllocationFloor() >= 0 && d.getAllocationFloor() * d.getVariants().size() < 1)) {
         problems.add("allocation_floor must be in [0, 1 / variants), got " + d.getAllocationFloor());
@@ -106,9 +106,9 @@ public final class DefinitionValidator {
   }
 
   private static void primary(PrimaryMetricDesign p, List<String> problems) {
-    if (!Metrics.RATES.contains(p.getMetric())) {
-      problems.add("primary.metric '" + p.getMetric() + "' is not a rate; the sequential monitor reads rate metrics "
-          + new java.util.TreeSet<>(Metrics.RATES) + " (continuous and ratio primaries are not supported yet)");
+    if (!Metrics.sequentiallyTestable(p.getMetric())) {
+      problems.add("primary.metric '" + p.getMetric() + "' cannot be tested sequentially; use a rate " + new java.util.TreeSet<>(Metrics.RATES)
+          + ", a unit-level mean (cost_per_unit_usd, judge_<axis>_mean) or the ratio cost_per_turn_usd");
     }
     if (!(p.getAlpha() > 0 && p.getAlpha() < 1)) {
       problems.add("primary.alpha must be in (0, 1), got " + p.getAlpha());

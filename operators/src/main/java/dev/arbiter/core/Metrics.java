@@ -32,6 +32,15 @@ public final class Metrics {
   public static final Set<String> RATES = Set.of(ERROR_RATE, SAFETY_PASS_RATE, EMPTY_RESPONSE_RATE, FEEDBACK_POSITIVE_RATE,
       RESOLUTION_RATE, HANDOFF_RATE, ASSIGNMENT_MISMATCH_RATE);
 
+  /** Ratio metrics whose unit-level numerator and denominator a sequential test reads (delta method). */
+  public static final Set<String> RATIOS = Set.of(COST_PER_TURN_USD);
+
+  /** Whether the sequential monitor can test this primary metric, and how: rates, unit-level means, or ratios. */
+  public static boolean sequentiallyTestable(String metric) {
+    return RATES.contains(metric) || RATIOS.contains(metric) || COST_PER_UNIT_USD.equals(metric)
+        || (isKnown(metric) && metric.startsWith(JUDGE_PREFIX));
+  }
+
   /** Every metric a guardrail rule may name. */
   public static final Set<String> KNOWN = Set.of(
       ERROR_RATE, SAFETY_PASS_RATE, EMPTY_RESPONSE_RATE,

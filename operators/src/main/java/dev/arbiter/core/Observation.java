@@ -11,6 +11,8 @@ public class Observation {
   public static final byte TURN = 0;
   public static final byte OUTCOME = 1;
   public static final byte JUDGE = 2;
+  /** The final values of one unit, emitted once after its outcome and the judge wait. */
+  public static final byte UNIT = 3;
 
   public static final char KEY_SEPARATOR = '\u001f';
   public static final byte UNKNOWN_CACHE = 0;
@@ -61,6 +63,10 @@ public class Observation {
   // outcome
   public boolean resolved;
   public boolean humanHandoff;
+
+  // unit values (kind UNIT): total cost and turns of the unit; judgeScores then hold its per-axis means
+  public double unitCost;
+  public long unitTurns;
 
   // judge score
   public String[] judgeAxes;
@@ -116,6 +122,8 @@ public class Observation {
     o.newUnit = newUnit;
     o.resolved = resolved;
     o.humanHandoff = humanHandoff;
+    o.unitCost = unitCost;
+    o.unitTurns = unitTurns;
     o.judgeAxes = judgeAxes;
     o.judgeScores = judgeScores;
     o.sourceTopic = sourceTopic;

@@ -3,7 +3,10 @@ package dev.arbiter.core;
 import dev.arbiter.avro.PrimaryMetricDesign;
 import dev.arbiter.stats.Comparison;
 import dev.arbiter.stats.GroupSequentialDesign;
+import dev.arbiter.stats.RatioMetricTest;
+import dev.arbiter.stats.RatioSample;
 import dev.arbiter.stats.TwoProportionTest;
+import dev.arbiter.stats.WelchTest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,15 +27,17 @@ public class SequentialMonitor {
 
   /** Metrics for which a lower value is the better one. */
   static final Set<String> LOWER_IS_BETTER = Set.of(Metrics.HANDOFF_RATE, Metrics.ERROR_RATE, Metrics.EMPTY_RESPONSE_RATE,
-      Metrics.ASSIGNMENT_MISMATCH_RATE);
+      Metrics.ASSIGNMENT_MISMATCH_RATE, Metrics.COST_PER_UNIT_USD, Metrics.COST_PER_TURN_USD);
 
   /** One look at one treatment against the control. */
   public record Look(int index, String variant, double plannedFraction, double fraction, double criticalZ, double cumulativeAlpha,
       Comparison comparison, long controlUnits, long controlSuccesses, long treatmentUnits, long treatmentSuccesses, Outcome outcome) {}
 
-  /** Units with an outcome, per variant in registered order. */
+  /** Units with an outcome (rate metrics) or with final values (unit-level metrics), per variant in registered order. */
   public long[] units = new long[0];
   public long[] successes = new long[0];
+  /** Unit-level metrics: per variant, six sums (units, x, x^2, y, y^2, x*y), flattened. */
+  public double[] moments = new double[0];
   /** Actual fractions of the looks taken so far. */
   public double[] takenFractions = new double[0];
   public boolean stopped;
@@ -47,15 +52,60 @@ public class SequentialMonitor {
    */
   public List<Look> advance(PrimaryMetricDesign design, List<String> variants, String control,
       long[] windowUnits, long[] windowSuccesses, boolean srmHalted) {
-    if (units.length != variants.size()) {
-      units = new long[variants.size()];
-      successes = new long[variants.size()];
-    }
+    size(variants.size());
     for (int i = 0; i < units.length; i++) {
       units[i] += windowUnits[i];
       successes[i] += windowSuccesses[i];
     }
-    if (stopped) {
+    return take(design, variants, control, srmHalted,
+        (c, t) -> TwoProportionTest.of(units[c], successes[c], units[t], successes[t]));
+  }
+
+  /**
+   * Adds one window's unit-level sums (see WindowSummary.unit_moments) for a continuous metric
+   * (Welch's t on the units' values) or a ratio metric (delta method on numerator and denominator
+   * sums), and takes the look they reach, if any. Each unit counts once, whatever its turns.
+   */
+  public List<Look> advanceUnitValues(PrimaryMetricDesign design, List<String> variants, String control,
+      double[][] windowMoments, boolean srmHalted) {
+    size(variants.size());
+    for (int i = 0; i < units.length; i++) {
+      for (int k = 0; k < 6; k++) {
+        moments[i * 6 + k] += windowMoments[i][k];
+      }
+      units[i] = Math.round(moments[i * 6]);
+    }
+    boolean ratio = Metrics.RATIOS.contains(design.getMetric());
+    return take(design, variants, control, srmHalted, (c, t) -> ratio
+        ? RatioMetricTest.of(ratioSample(c), ratioSample(t))
+        : WelchTest.of(units[c], mean(c), variance(c), units[t], mean(t), variance(t)));
+  }
+
+  private double mean(int arm) {
+    return moments[arm * 6 + 1] / moments[arm * 6];
+  }
+
+  private double variance(int arm) {
+    double n = moments[arm * 6];
+    return Math.max(0, (moments[arm * 6 + 2] - n * mean(arm) * mean(arm)) / (n - 1));
+  }
+
+  private RatioSample ratioSample(int arm) {
+    int o = arm * 6;
+    return new RatioSample(units[arm], moments[o + 1], moments[o + 3], moments[o + 2], moments[o + 4], moments[o + 5]);
+  }
+
+  private void size(int arms) {
+    if (units.length != arms) {
+      units = new long[arms];
+      successes = new long[arms];
+      moments = new double[arms * 6];
+    }
+  }
+
+  private List<Look> take(PrimaryMetricDesign design, List<String> variants, String control, boolean srmHalted,
+      java.util.function.BiFunction<Integer, Integer, Comparison> compare) {
+    if (stopped || Arrays.stream(units).min().orElse(0) < 2) {
       return List.of();
     }
     long smallest = Arrays.stream(units).min().orElse(0);
@@ -67,10 +117,12 @@ public class SequentialMonitor {
       return List.of();
     }
     double planned = current.fractions()[index];
-    current = current.recomputeAt(index, fraction);
+    if (!current.spending().isClassic()) {
+      current = current.recomputeAt(index, fraction);
+    }
     takenFractions = Arrays.copyOf(takenFractions, index + 1);
     takenFractions[index] = fraction;
-    boolean last = index == current.looks() - 1;
+    boolean last = index == current.looks() - 1 || fraction >= 1;
     double critical = current.criticalZ()[index];
     double cumulativeAlpha = current.cumulativeAlpha()[index];
     boolean lowerIsBetter = LOWER_IS_BETTER.contains(design.getMetric());
@@ -80,7 +132,7 @@ public class SequentialMonitor {
       if (t == c) {
         continue;
       }
-      Comparison comparison = TwoProportionTest.of(units[c], successes[c], units[t], successes[t]);
+      Comparison comparison = compare.apply(c, t);
       double z = lowerIsBetter ? -comparison.statistic() : comparison.statistic();
       Outcome outcome;
       if (z >= critical) {
@@ -105,7 +157,8 @@ public class SequentialMonitor {
     // More than one treatment: each comparison gets its Bonferroni share of the registered alpha.
     GroupSequentialDesign current = GroupSequentialDesign.of(design.getSpending(), design.getAlpha() / Math.max(1, comparisons),
         design.getSides(), fractions);
-    for (int k = 0; k < takenFractions.length; k++) {
+    // Classic constant designs have no spending function to follow: their registered boundaries stand.
+    for (int k = 0; k < takenFractions.length && !current.spending().isClassic(); k++) {
       current = current.recomputeAt(k, takenFractions[k]);
     }
     return current;

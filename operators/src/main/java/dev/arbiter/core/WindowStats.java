@@ -58,6 +58,8 @@ public final class WindowStats {
   private long outcomes;
   private long resolved;
   private long handoffs;
+  /** Per unit-level metric: units, sum x, sum x^2, sum y, sum y^2, sum x*y (see WindowSummary.unit_moments). */
+  private final java.util.TreeMap<String, double[]> unitMoments = new java.util.TreeMap<>();
   /** Per judge axis: fixed-point sum of scores (micro-units) and count. */
   private final java.util.TreeMap<String, long[]> judge = new java.util.TreeMap<>();
   /** The most telling turns first: flagged (error or unsafe), then slowest; ties by request id. */
@@ -117,8 +119,34 @@ public final class WindowStats {
           axis[1]++;
         }
       }
+      case Observation.UNIT -> {
+        addMoments(Metrics.COST_PER_UNIT_USD, observation.unitCost, 1);
+        if (observation.unitTurns > 0) {
+          addMoments(Metrics.COST_PER_TURN_USD, observation.unitCost, observation.unitTurns);
+        }
+        for (int i = 0; i < observation.judgeAxes.length; i++) {
+          addMoments(Metrics.judgeMean(observation.judgeAxes[i]), observation.judgeScores[i], 1);
+        }
+      }
       default -> addTurn(observation);
     }
+  }
+
+  private void addMoments(String metric, double x, double y) {
+    double[] m = unitMoments.computeIfAbsent(metric, k -> new double[6]);
+    m[0] += 1;
+    m[1] += x;
+    m[2] += x * x;
+    m[3] += y;
+    m[4] += y * y;
+    m[5] += x * y;
+  }
+
+  /** Unit-level sums per metric (see WindowSummary.unit_moments). */
+  public Map<String, List<Double>> unitMoments() {
+    Map<String, List<Double>> out = new LinkedHashMap<>();
+    unitMoments.forEach((metric, m) -> out.put(metric, java.util.Arrays.stream(m).boxed().toList()));
+    return out;
   }
 
   private void addTurn(Observation turn) {
@@ -206,6 +234,12 @@ public final class WindowStats {
     outcomes += other.outcomes;
     resolved += other.resolved;
     handoffs += other.handoffs;
+    other.unitMoments.forEach((metric, m) -> {
+      double[] mine = unitMoments.computeIfAbsent(metric, k -> new double[6]);
+      for (int i = 0; i < 6; i++) {
+        mine[i] += m[i];
+      }
+    });
     other.judge.forEach((axis, sums) -> {
       long[] mine = judge.computeIfAbsent(axis, k -> new long[2]);
       mine[0] += sums[0];
@@ -390,6 +424,13 @@ public final class WindowStats {
     out.writeLong(outcomes);
     out.writeLong(resolved);
     out.writeLong(handoffs);
+    out.writeInt(unitMoments.size());
+    for (Map.Entry<String, double[]> m : unitMoments.entrySet()) {
+      out.writeUTF(m.getKey());
+      for (double v : m.getValue()) {
+        out.writeDouble(v);
+      }
+    }
     out.writeInt(judge.size());
     for (Map.Entry<String, long[]> axis : judge.entrySet()) {
       out.writeUTF(axis.getKey());
@@ -439,6 +480,16 @@ public final class WindowStats {
     long outcomes = in.readLong();
     long resolved = in.readLong();
     long handoffs = in.readLong();
+    int momentCount = in.readInt();
+    java.util.TreeMap<String, double[]> moments = new java.util.TreeMap<>();
+    for (int i = 0; i < momentCount; i++) {
+      String metric = in.readUTF();
+      double[] m = new double[6];
+      for (int j = 0; j < 6; j++) {
+        m[j] = in.readDouble();
+      }
+      moments.put(metric, m);
+    }
     int axes = in.readInt();
     java.util.TreeMap<String, long[]> judge = new java.util.TreeMap<>();
     for (int i = 0; i < axes; i++) {
@@ -459,6 +510,7 @@ public final class WindowStats {
     stats.resolved = resolved;
     stats.handoffs = handoffs;
     stats.judge.putAll(judge);
+    stats.unitMoments.putAll(moments);
     stats.turns = turns;
     stats.errors = errors;
     stats.unsafe = unsafe;

@@ -45,6 +45,7 @@ import org.apache.flink.util.Collector;
  * keyed state.
  */
 public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, WindowSummary, ExperimentDefinition, ControlCommand> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GuardrailEvaluator.class);
 
   @VisibleForTesting
   static final MapStateDescriptor<String, WindowSummary> CLOSED =
@@ -118,8 +119,14 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     if (definition.getSrmCheck()) {
       checkSampleRatio(definition, window.get(Segments.ROLLUP), any, out);
     }
-    if (definition.getPrimary() != null && Metrics.RATES.contains(definition.getPrimary().getMetric())) {
-      look(definition, window, any, ctx, out);
+    if (definition.getPrimary() != null && Metrics.sequentiallyTestable(definition.getPrimary().getMetric())) {
+      try {
+        look(definition, window, any, ctx, out);
+      } catch (IllegalArgumentException e) {
+        // A statistic that cannot be computed (degenerate data) must not restart the job for every experiment.
+        counters.counter("sequentialLookErrors").inc();
+        LOG.warn("sequential look of {} skipped at window {}: {}", definition.getExperimentId(), any.getWindowStart(), e.getMessage());
+      }
     }
     if (any.getWindowStart() < definition.getStartTime() + definition.getBurnInMs()) {
       counters.counter("windowsInBurnIn").inc();
@@ -201,14 +208,20 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     String metric = definition.getPrimary().getMetric();
     Map<String, WindowSummary> rollup = window.getOrDefault(Segments.ROLLUP, Map.of());
     List<String> variants = new ArrayList<>();
-    long[] units = new long[definition.getVariants().size()];
-    long[] successes = new long[units.length];
-    for (int i = 0; i < units.length; i++) {
+    int arms = definition.getVariants().size();
+    long[] units = new long[arms];
+    long[] successes = new long[arms];
+    double[][] moments = new double[arms][6];
+    for (int i = 0; i < arms; i++) {
       String variant = definition.getVariants().get(i).getId();
       variants.add(variant);
       long[] counts = rateCounts(rollup.get(variant), metric);
       units[i] = counts[0];
       successes[i] = counts[1];
+      List<Double> sums = rollup.get(variant) == null ? null : rollup.get(variant).getUnitMoments().get(metric);
+      for (int k = 0; sums != null && k < 6; k++) {
+        moments[i][k] = sums.get(k);
+      }
     }
     updateReads(definition, window);
     SequentialMonitor monitor = sequential.value();
@@ -216,12 +229,14 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
       monitor = new SequentialMonitor();
     }
     SampleRatioMonitor srm = sampleRatio.value();
-    List<SequentialMonitor.Look> looks = monitor.advance(definition.getPrimary(), variants, definition.getControlVariant(),
-        units, successes, srm != null && srm.halted);
+    boolean halted = srm != null && srm.halted;
+    List<SequentialMonitor.Look> looks = Metrics.RATES.contains(metric)
+        ? monitor.advance(definition.getPrimary(), variants, definition.getControlVariant(), units, successes, halted)
+        : monitor.advanceUnitValues(definition.getPrimary(), variants, definition.getControlVariant(), moments, halted);
     sequential.update(monitor);
     for (SequentialMonitor.Look look : looks) {
       List<SecondaryRead> reads = reads(definition, look.variant());
-      SimpsonGuard.Reading simpson = simpson(definition, look);
+      SimpsonGuard.Reading simpson = Metrics.RATES.contains(metric) ? simpson(definition, look) : null;
       counters.inc("looks", look.outcome().name());
       ctx.output(Outputs.LOOKS, Commands.look(definition, look, any.getWindowEnd(), reads,
           simpson == null || Double.isNaN(simpson.mixPValue()) ? null : simpson.mixPValue(), simpson == null ? null : simpson.warning()));
@@ -232,7 +247,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
         out.collect(stop);
       }
     }
-    if ("thompson".equals(definition.getAllocation())) {
+    if ("thompson".equals(definition.getAllocation()) && Metrics.RATES.contains(metric)) {
       // Seeded by experiment and window, so a replay sets the same shares.
       double[] shares = ThompsonAllocation.shares(monitor.successes, monitor.units, definition.getAllocationFloor(),
           definition.getExperimentId().hashCode() * 31L + any.getWindowStart());
@@ -259,7 +274,8 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     for (Map.Entry<String, Map<String, WindowSummary>> segment : window.entrySet()) {
       boolean rollup = segment.getKey().equals(Segments.ROLLUP);
       for (Map.Entry<String, WindowSummary> variant : segment.getValue().entrySet()) {
-        List<String> metrics = rollup ? definition.getSecondaryMetrics() : List.of(primary);
+        // Per-segment reads of the primary are two-proportion tests: rate primaries only.
+        List<String> metrics = rollup ? definition.getSecondaryMetrics() : Metrics.RATES.contains(primary) ? List.of(primary) : List.of();
         for (String metric : metrics) {
           long[] counts = rateCounts(variant.getValue(), metric);
           if (counts[0] > 0) {

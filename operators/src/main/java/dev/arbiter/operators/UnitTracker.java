@@ -62,8 +62,12 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     counters = new Counters(getRuntimeContext().getMetricGroup());
   }
 
+  /** The current key's timer service, for {@link #place} (set per call: timers belong to the key being processed). */
+  private transient org.apache.flink.streaming.api.TimerService timers;
+
   @Override
   public void processElement(Observation event, Context ctx, Collector<Observation> out) throws Exception {
+    timers = ctx.timerService();
     UnitState state = unit.value();
     if (event.kind == Observation.TURN) {
       if (requests.contains(event.requestId)) {
@@ -72,6 +76,9 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
       }
       if (state == null) {
         state = new UnitState(event.variantId, event.segments);
+        state.windowMs = event.windowMs;
+        state.allowedLatenessMs = event.allowedLatenessMs;
+        state.definitionVersion = event.definitionVersion;
         unit.update(state);
         event.newUnit = true;
       } else if (!state.variant.equals(event.variantId)) {
@@ -83,6 +90,9 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
         }
       }
       requests.put(event.requestId, event.eventTime);
+      state.cost += event.costUsd;
+      state.turns++;
+      unit.update(state);
       for (String segment : event.segments) {
         out.collect(event.placed(event.variantId, segment));
       }
@@ -101,9 +111,18 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     return state != null && (event.kind == Observation.OUTCOME || requests.contains(event.requestId));
   }
 
-  private void place(Observation event, UnitState state, Collector<Observation> out) {
+  private void place(Observation event, UnitState state, Collector<Observation> out) throws Exception {
     for (String segment : state.segments) {
       out.collect(event.placed(state.variant, segment));
+    }
+    if (event.kind == Observation.JUDGE) {
+      state.addJudge(event.judgeAxes, event.judgeScores);
+      unit.update(state);
+    } else if (event.kind == Observation.OUTCOME && state.endTime < 0) {
+      state.endTime = event.eventTime;
+      unit.update(state);
+      // The unit's values are final once the judge scores of its last turns had time to arrive.
+      timers.registerEventTimeTimer(event.eventTime + maxWaitMs);
     }
   }
 
@@ -125,6 +144,13 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Observation> out) throws Exception {
+    timers = ctx.timerService();
+    UnitState state = unit.value();
+    if (state != null && state.endTime >= 0 && !state.valued && timestamp >= state.endTime + maxWaitMs) {
+      emitValues(ctx.getCurrentKey(), state, timestamp, out);
+      state.valued = true;
+      unit.update(state);
+    }
     List<Observation> still = new ArrayList<>();
     for (Observation event : waiting.get()) {
       if (event.eventTime + maxWaitMs <= timestamp) {
@@ -137,6 +163,29 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
       }
     }
     waiting.update(still);
+  }
+
+  /** One observation of the unit's final values, placed in the unit's variant and segments. */
+  private static void emitValues(String unitKey, UnitState state, long eventTime, Collector<Observation> out) {
+    String[] key = unitKey.split(String.valueOf(Observation.KEY_SEPARATOR), 2);
+    Observation values = new Observation();
+    values.kind = Observation.UNIT;
+    values.experimentId = key[0];
+    values.unitId = key[1];
+    values.eventTime = eventTime;
+    values.windowMs = state.windowMs;
+    values.allowedLatenessMs = state.allowedLatenessMs;
+    values.definitionVersion = state.definitionVersion;
+    values.unitCost = state.cost;
+    values.unitTurns = state.turns;
+    values.judgeAxes = state.judgeAxes;
+    values.judgeScores = new double[state.judgeAxes.length];
+    for (int i = 0; i < state.judgeAxes.length; i++) {
+      values.judgeScores[i] = state.judgeSums[i] / state.judgeCounts[i];
+    }
+    for (String segment : state.segments) {
+      out.collect(values.placed(state.variant, segment));
+    }
   }
 
   private void reject(Context ctx, Observation event, Rejection rejection, String detail) {

@@ -101,6 +101,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
         .setCompletionTokens(stats.completionTokens())
         .setLateEvents(stats.lateEvents())
         .setSamples(stats.samples())
+        .setUnitMoments(stats.unitMoments())
         .setMetrics(stats.metrics())
         .setEvidenceRequestIds(stats.evidenceRequestIds())
         .build();

@@ -79,4 +79,75 @@ class SequentialMonitorTest {
     assertThat(run(monitor, 2, 100, 0.6, 0.6, false)).extracting(SequentialMonitor.Look::index, SequentialMonitor.Look::fraction)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(2, 0.8));
   }
+
+  static PrimaryMetricDesign unitDesign(String metric) {
+    return PrimaryMetricDesign.newBuilder(design(400)).setMetric(metric).build();
+  }
+
+  /** Unit-level sums of one window: {@code n} units with values x (and denominators y) drawn around the given means. */
+  static double[] moments(java.util.SplittableRandom random, int n, double meanX, double sdX, double meanY) {
+    double[] m = new double[6];
+    for (int i = 0; i < n; i++) {
+      double gaussian = Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+      double y = meanY <= 0 ? 1 : 1 + random.nextInt((int) (2 * meanY - 1));
+      double x = meanY <= 0 ? meanX + sdX * gaussian : y * (meanX + sdX * gaussian);
+      m[0] += 1;
+      m[1] += x;
+      m[2] += x * x;
+      m[3] += y;
+      m[4] += y * y;
+      m[5] += x * y;
+    }
+    return m;
+  }
+
+  @Test
+  void continuousPrimaryIsTestedOnUnitValuesWithWelch() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+    SequentialMonitor drop = new SequentialMonitor();
+    List<SequentialMonitor.Look> looks = new ArrayList<>();
+    for (int w = 0; w < 8 && !drop.stopped; w++) {
+      looks.addAll(drop.advanceUnitValues(unitDesign("judge_helpfulness_mean"), ARMS, "control",
+          new double[][] {moments(random, 60, 4.0, 0.7, 0), moments(random, 60, 3.6, 0.7, 0)}, false));
+    }
+    assertThat(looks).last().extracting(SequentialMonitor.Look::outcome).isEqualTo(SequentialMonitor.Outcome.STOP_HARM);
+    SequentialMonitor.Look last = looks.get(looks.size() - 1);
+    // Welch's t on the units' values, not on turns: the effect is the difference of unit means.
+    assertThat(last.comparison().difference()).isCloseTo(-0.4, Offset.offset(0.1));
+    assertThat(last.comparison().degreesOfFreedom()).isGreaterThan(100);
+
+    SequentialMonitor same = new SequentialMonitor();
+    List<SequentialMonitor.Look> aa = new ArrayList<>();
+    for (int w = 0; w < 8; w++) {
+      aa.addAll(same.advanceUnitValues(unitDesign("judge_helpfulness_mean"), ARMS, "control",
+          new double[][] {moments(random, 60, 4.0, 0.7, 0), moments(random, 60, 4.0, 0.7, 0)}, false));
+    }
+    assertThat(aa).extracting(SequentialMonitor.Look::outcome).last().isEqualTo(SequentialMonitor.Outcome.STOP_NO_EFFECT);
+  }
+
+  @Test
+  void ratioPrimaryUsesTheDeltaMethodAndHigherCostIsHarm() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(9);
+    SequentialMonitor monitor = new SequentialMonitor();
+    List<SequentialMonitor.Look> looks = new ArrayList<>();
+    for (int w = 0; w < 8 && !monitor.stopped; w++) {
+      // Cost per turn 0.0020 against 0.0024, units of 1 to 5 turns.
+      looks.addAll(monitor.advanceUnitValues(unitDesign("cost_per_turn_usd"), ARMS, "control",
+          new double[][] {moments(random, 60, 0.0020, 0.0005, 3), moments(random, 60, 0.0024, 0.0005, 3)}, false));
+    }
+    assertThat(looks).last().extracting(SequentialMonitor.Look::outcome).isEqualTo(SequentialMonitor.Outcome.STOP_HARM);
+    assertThat(looks.get(looks.size() - 1).comparison().treatment()).isCloseTo(0.0024, Offset.offset(0.0001));
+  }
+
+  @Test
+  void classicDesignsKeepTheirRegisteredBoundaries() {
+    SequentialMonitor monitor = new SequentialMonitor();
+    PrimaryMetricDesign classic = PrimaryMetricDesign.newBuilder(design(1000)).setSpending("classic-pocock").build();
+    List<SequentialMonitor.Look> looks = new ArrayList<>();
+    for (int w = 0; w < 12; w++) {
+      looks.addAll(monitor.advance(classic, ARMS, "control", new long[] {100, 100}, new long[] {60, 60}, false));
+    }
+    double[] registered = GroupSequentialDesign.of("classic-pocock", 0.05, 2, new double[] {0.25, 0.5, 0.75, 1.0}).criticalZ();
+    assertThat(looks).extracting(SequentialMonitor.Look::criticalZ).containsExactly(registered[0], registered[1], registered[2], registered[3]);
+  }
 }

@@ -111,4 +111,35 @@ class UnitTrackerTest {
           .extracting(DeadLetter::getReason).containsExactly("duplicate_event");
     }
   }
+
+  @Test
+  void aUnitsFinalValuesAreEmittedOnceAJudgeWaitAfterItsOutcome() throws Exception {
+    try (var harness = harness()) {
+      Observation first = event(Observation.TURN, "u1", "treatment", "r1", 1_000);
+      first.costUsd = 0.002;
+      Observation second = event(Observation.TURN, "u1", "treatment", "r2", 5_000);
+      second.costUsd = 0.004;
+      harness.processElement(first, 1_000);
+      harness.processElement(second, 5_000);
+      harness.processElement(event(Observation.OUTCOME, "u1", "treatment", null, 9_000), 9_000);
+      Observation lateScore = event(Observation.JUDGE, "u1", null, "r2", 60_000);
+      lateScore.judgeScores = new double[] {2};
+      harness.processElement(event(Observation.JUDGE, "u1", null, "r1", 50_000), 50_000);
+      harness.processElement(lateScore, 60_000);
+      harness.processWatermark(9_000 + WAIT - 1);
+      assertThat(harness.extractOutputValues()).noneMatch(o -> o.kind == Observation.UNIT);
+      harness.processWatermark(9_000 + WAIT);
+      harness.processWatermark(Long.MAX_VALUE);
+      var values = harness.extractOutputValues().stream().filter(o -> o.kind == Observation.UNIT).toList();
+      // One unit, placed in its two segments, with its total cost, its turns and its mean score.
+      assertThat(values).hasSize(2).allSatisfy(v -> {
+        assertThat(v.unitCost).isCloseTo(0.006, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(v.unitTurns).isEqualTo(2);
+        assertThat(v.judgeAxes).containsExactly("helpfulness");
+        assertThat(v.judgeScores).containsExactly(3.0);
+        assertThat(v.eventTime).isEqualTo(9_000 + WAIT);
+        assertThat(v.variantId).isEqualTo("treatment");
+      });
+    }
+  }
 }

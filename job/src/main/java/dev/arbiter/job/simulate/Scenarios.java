@@ -28,7 +28,7 @@ public final class Scenarios {
   private Scenarios() {}
 
   public static final List<String> NAMES = List.of("noise", "cold-cache", "mobile-safety", "cost-ratio", "judge-drop", "routing-srm", "leak",
-      "lift", "harm", "no-effect", "routing-lift");
+      "lift", "harm", "no-effect", "routing-lift", "judge-primary");
   /** Windows of the sequential scenarios: at 85 units per arm and window, enough to pass the final look (1,471 per arm). */
   public static final int SEQUENTIAL_WINDOWS = 20;
 
@@ -61,6 +61,7 @@ public final class Scenarios {
       case "no-effect" -> sequential(name, "no effect on resolution, run to the final look", base, 0.0);
       case "routing-lift" -> sequential(name, "a +5 point lift behind a router that sends 20% of control units to the treatment", base, 0.05,
           new Effect.RoutingBug("treatment", 0, SEQUENTIAL_WINDOWS, 0.2));
+      case "judge-primary" -> judgePrimary(name, base);
       default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + NAMES);
     };
   }
@@ -88,6 +89,18 @@ public final class Scenarios {
     }
     return new Scenario(name, description, definition,
         seed -> new SupportBotTraffic(definition, seed, SEQUENTIAL_WINDOWS, w -> 170, effects, 0, 0));
+  }
+
+  /** A continuous primary: each conversation's mean helpfulness, 4.2 for control and 3.9 for the treatment. */
+  private static Scenario judgePrimary(String name, ExperimentDefinition base) {
+    ExperimentDefinition definition = ExperimentDefinition.newBuilder(base)
+        .setExperimentId("support-bot-" + name).setAssignmentSalt("support-bot-" + name).setGuardrails(List.of())
+        .setPrimary(dev.arbiter.avro.PrimaryMetricDesign.newBuilder(base.getPrimary()).setMetric("judge_helpfulness_mean")
+            .setPlannedUnitsPerArm(400).build())
+        .build();
+    List<Effect> effects = List.of(new Effect.JudgeDrop("treatment", 0, SEQUENTIAL_WINDOWS, -0.3));
+    return new Scenario(name, "treatment helpfulness per conversation drops by 0.3 points, tested on unit means", definition,
+        seed -> new SupportBotTraffic(definition, seed, 12, w -> 170, effects, 1.0, 120_000));
   }
 
   private static SupportBotTraffic traffic(ExperimentDefinition definition, long seed, int conversations, List<Effect> effects,
