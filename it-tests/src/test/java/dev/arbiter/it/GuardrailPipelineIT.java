@@ -125,9 +125,11 @@ class GuardrailPipelineIT {
           assertThat(v.getVerdict()).isEqualTo("BREACH");
           assertThat(v.getStreak()).isEqualTo(1);
         });
-    // The errors rule needs 1,000 turns a window; at this traffic every window says so.
+    // The errors rule needs 1,000 turns a window; at this traffic every window with turns says so
+    // (windows after the traffic hold only units' final values, and no turns at all).
     assertThat(verdicts).filteredOn(v -> v.getRuleId().equals("errors"))
-        .isNotEmpty().allSatisfy(v -> assertThat(v.getReason()).isEqualTo("below_min_samples"));
+        .isNotEmpty().allSatisfy(v -> assertThat(v.getReason()).isIn("below_min_samples", "no_data"))
+        .anySatisfy(v -> assertThat(v.getReason()).isEqualTo("below_min_samples"));
   }
 
   @Test

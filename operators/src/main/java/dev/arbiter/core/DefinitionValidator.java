@@ -134,6 +134,10 @@ public final class DefinitionValidator {
         problems.add("primary.looks[" + i + "].fraction must increase within (0, 1], got " + fraction + " after " + previous);
       }
       previous = fraction;
+      Double futility = looks.get(i).getFutilityZ();
+      if (futility != null && (!Double.isFinite(futility) || (looks.get(i).getCriticalZ() != null && futility >= looks.get(i).getCriticalZ()))) {
+        problems.add("primary.looks[" + i + "].futility_z must be a finite number below the look's critical_z, got " + futility);
+      }
     }
     if (Math.abs(looks.get(looks.size() - 1).getFraction() - 1.0) > 1e-9) {
       problems.add("primary.looks: the last look's fraction must be 1, got " + looks.get(looks.size() - 1).getFraction());

@@ -49,7 +49,7 @@ public final class Registration {
                 + " fix it or leave critical_z out to have it computed", i, given, primary.getSpending(), primary.getAlpha(),
             primary.getSides() == 1 ? "one" : "two", boundaries[i]));
       }
-      registered.add(new LookSpec(looks.get(i).getFraction(), given != null ? given : boundaries[i]));
+      registered.add(new LookSpec(looks.get(i).getFraction(), given != null ? given : boundaries[i], looks.get(i).getFutilityZ()));
     }
     if (!problems.isEmpty()) {
       return new Result(null, problems);

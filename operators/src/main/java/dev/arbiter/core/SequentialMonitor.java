@@ -23,7 +23,7 @@ import java.util.Set;
 public class SequentialMonitor {
 
   /** What a look concluded. */
-  public enum Outcome { CONTINUE, STOP_EFFICACY, STOP_HARM, STOP_NO_EFFECT, EFFICACY_BLOCKED_BY_SRM }
+  public enum Outcome { CONTINUE, STOP_EFFICACY, STOP_HARM, STOP_FUTILITY, STOP_NO_EFFECT, EFFICACY_BLOCKED_BY_SRM }
 
   /** Metrics for which a lower value is the better one. */
   static final Set<String> LOWER_IS_BETTER = Set.of(Metrics.HANDOFF_RATE, Metrics.ERROR_RATE, Metrics.EMPTY_RESPONSE_RATE,
@@ -126,6 +126,7 @@ public class SequentialMonitor {
     double critical = current.criticalZ()[index];
     double cumulativeAlpha = current.cumulativeAlpha()[index];
     boolean lowerIsBetter = LOWER_IS_BETTER.contains(design.getMetric());
+    Double futility = futilityAt(design, planned);
     int c = variants.indexOf(control);
     List<Look> looks = new ArrayList<>();
     for (int t = 0; t < variants.size(); t++) {
@@ -139,6 +140,8 @@ public class SequentialMonitor {
         outcome = srmHalted ? Outcome.EFFICACY_BLOCKED_BY_SRM : Outcome.STOP_EFFICACY;
       } else if (design.getSides() == 2 && z <= -critical) {
         outcome = Outcome.STOP_HARM;
+      } else if (!last && futility != null && z < futility) {
+        outcome = Outcome.STOP_FUTILITY;
       } else {
         outcome = last ? Outcome.STOP_NO_EFFECT : Outcome.CONTINUE;
       }
@@ -149,6 +152,16 @@ public class SequentialMonitor {
       }
     }
     return looks;
+  }
+
+  /** The registered futility boundary of the planned look at this fraction, if any. */
+  private static Double futilityAt(PrimaryMetricDesign design, double plannedFraction) {
+    for (dev.arbiter.avro.LookSpec look : design.getLooks()) {
+      if (Math.abs(look.getFraction() - plannedFraction) < 1e-9) {
+        return look.getFutilityZ();
+      }
+    }
+    return null;
   }
 
   /** The registered design with the looks already taken at their actual fractions. */

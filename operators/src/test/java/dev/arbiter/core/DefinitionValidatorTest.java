@@ -19,7 +19,7 @@ class DefinitionValidatorTest {
         .setAssignmentSalt("s").setStartTime(1_763_800_000_000L).setWindowMs(60_000).setAllowedLatenessMs(30_000)
         .setSegments(List.of("device"))
         .setPrimary(PrimaryMetricDesign.newBuilder().setMetric("resolution_rate").setPlannedUnitsPerArm(1471)
-            .setLooks(List.of(new LookSpec(0.25, null), new LookSpec(0.5, null), new LookSpec(0.75, null), new LookSpec(1.0, null)))
+            .setLooks(List.of(new LookSpec(0.25, null, null), new LookSpec(0.5, null, null), new LookSpec(0.75, null, null), new LookSpec(1.0, null, null)))
             .build())
         .setGuardrails(List.of(GuardrailRule.newBuilder().setId("latency").setMetric("latency_p95_ms").setDirection("max")
             .setThreshold(3000.0).setMinSamples(50).setAction("PAUSE_EXPOSURE").setSegments(List.of("*", "device=*")).build()));
@@ -47,10 +47,10 @@ class DefinitionValidatorTest {
   @Test
   void looksMustIncreaseToOne() {
     assertThat(problems(b -> b.setPrimary(PrimaryMetricDesign.newBuilder().setMetric("resolution_rate").setPlannedUnitsPerArm(10)
-        .setLooks(List.of(new LookSpec(0.5, null), new LookSpec(0.25, null), new LookSpec(1.0, null))).build())))
+        .setLooks(List.of(new LookSpec(0.5, null, null), new LookSpec(0.25, null, null), new LookSpec(1.0, null, null))).build())))
         .anyMatch(p -> p.contains("looks[1].fraction must increase"));
     assertThat(problems(b -> b.setPrimary(PrimaryMetricDesign.newBuilder().setMetric("resolution_rate").setPlannedUnitsPerArm(10)
-        .setLooks(List.of(new LookSpec(0.5, null), new LookSpec(0.9, null))).build())))
+        .setLooks(List.of(new LookSpec(0.5, null, null), new LookSpec(0.9, null, null))).build())))
         .anyMatch(p -> p.contains("last look's fraction must be 1"));
   }
 

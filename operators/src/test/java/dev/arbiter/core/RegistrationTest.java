@@ -19,7 +19,7 @@ class RegistrationTest {
   @Test
   void missingBoundariesAreComputedAndRecorded() {
     Registration.Result result = Registration.register(withLooks("obrien_fleming",
-        new LookSpec(0.25, null), new LookSpec(0.5, null), new LookSpec(0.75, null), new LookSpec(1.0, null)));
+        new LookSpec(0.25, null, null), new LookSpec(0.5, null, null), new LookSpec(0.75, null, null), new LookSpec(1.0, null, null)));
     assertThat(result.ok()).isTrue();
     // The reference values: Lan-DeMets O'Brien-Fleming, K = 4, two-sided alpha 0.05.
     assertThat(result.accepted().getPrimary().getLooks()).extracting(LookSpec::getCriticalZ)
@@ -33,19 +33,19 @@ class RegistrationTest {
   @Test
   void registeredBoundariesThatMatchTheSpendingFunctionAreKept() {
     Registration.Result result = Registration.register(withLooks("obrien_fleming",
-        new LookSpec(0.5, 2.80), new LookSpec(1.0, null)));
+        new LookSpec(0.5, 2.80, null), new LookSpec(1.0, null, null)));
     // Lan-DeMets O'Brien-Fleming at two equally spaced looks: 2.963, 1.969 (DeMets and Lan 1994).
     assertThat(result.problems()).hasSize(1).first().asString()
         .contains("looks[0].critical_z 2.8000 does not match").contains("expected 2.9626");
     Registration.Result close = Registration.register(withLooks("obrien_fleming",
-        new LookSpec(0.5, 2.9630), new LookSpec(1.0, 1.9690)));
+        new LookSpec(0.5, 2.9630, null), new LookSpec(1.0, 1.9690, null)));
     assertThat(close.ok()).as(String.valueOf(close.problems())).isTrue();
     assertThat(close.accepted().getPrimary().getLooks()).extracting(LookSpec::getCriticalZ).containsExactly(2.9630, 1.9690);
   }
 
   @Test
   void unknownSpendingFunctionIsRejectedWithTheAllowedNames() {
-    Registration.Result result = Registration.register(withLooks("haybittle", new LookSpec(1.0, null)));
+    Registration.Result result = Registration.register(withLooks("haybittle", new LookSpec(1.0, null, null)));
     assertThat(result.ok()).isFalse();
     assertThat(result.problems().get(0)).startsWith("primary: ").contains("haybittle");
   }

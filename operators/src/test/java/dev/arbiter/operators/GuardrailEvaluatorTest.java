@@ -271,7 +271,7 @@ class GuardrailEvaluatorTest {
     return definition(b -> {
       b.setGuardrails(List.of()).setSrmCheck(false).setSegments(List.of("device")).setSecondaryMetrics(List.of("handoff_rate"))
           .setPrimary(dev.arbiter.avro.PrimaryMetricDesign.newBuilder().setMetric("resolution_rate").setPlannedUnitsPerArm(400)
-              .setLooks(List.of(new dev.arbiter.avro.LookSpec(0.5, null), new dev.arbiter.avro.LookSpec(1.0, null))).build());
+              .setLooks(List.of(new dev.arbiter.avro.LookSpec(0.5, null, null), new dev.arbiter.avro.LookSpec(1.0, null, null))).build());
       change.accept(b);
     });
   }

@@ -37,7 +37,7 @@ public final class RunningExample {
         .setPrimary(PrimaryMetricDesign.newBuilder()
             .setMetric("resolution_rate").setAlpha(0.05).setPower(0.8).setSides(2)
             .setBaseline(0.60).setMde(0.05).setPlannedUnitsPerArm(1471).setSpending("obrien_fleming")
-            .setLooks(List.of(new LookSpec(0.25, null), new LookSpec(0.5, null), new LookSpec(0.75, null), new LookSpec(1.0, null)))
+            .setLooks(List.of(new LookSpec(0.25, null, null), new LookSpec(0.5, null, null), new LookSpec(0.75, null, null), new LookSpec(1.0, null, null)))
             .build())
         .setGuardrails(List.of(
             rule("safety", "safety_pass_rate", "min", 0.995, "ROLLBACK", 200),
