@@ -6,11 +6,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** Kafka client settings of the CLI's own producers and consumers. */
-final class KafkaClients {
+/** Kafka client settings of the CLI's and the demo's own producers and consumers. */
+public final class KafkaClients {
   private KafkaClients() {}
 
-  static Properties producer(String bootstrap) {
+  public static Properties producer(String bootstrap) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -24,7 +24,7 @@ final class KafkaClients {
   }
 
   /** A control plane's consumer: only committed commands. */
-  static Properties consumer(String bootstrap) {
+  public static Properties consumer(String bootstrap) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
