@@ -4,24 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arbiter.avro.ExperimentDefinition;
-import dev.arbiter.job.simulate.Events;
-import dev.arbiter.job.simulate.JsonLines;
 import dev.arbiter.job.simulate.RunningExample;
 import dev.arbiter.job.simulate.SupportBotTraffic;
 import dev.arbiter.wire.JsonForm;
-import java.io.BufferedWriter;
-import java.io.OutputStreamWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.TreeMap;
-import java.util.zip.GZIPOutputStream;
-import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,25 +42,7 @@ class NoiseStudyTest {
       traffic.add(new SupportBotTraffic(definition, 1_000 + i, WINDOWS, w -> CONVERSATIONS_PER_WINDOW, List.of()));
     }
     Path events = dir.resolve("noise.jsonl.gz");
-    long lines = 0;
-    try (BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(
-        new GZIPOutputStream(Files.newOutputStream(events), 1 << 16), StandardCharsets.UTF_8), 1 << 16)) {
-      // Merge the experiments' streams in event-time order, as a shared serving log would hold them.
-      record Head(SpecificRecord event, SupportBotTraffic source) {}
-      PriorityQueue<Head> heads = new PriorityQueue<>(Comparator.comparingLong((Head h) -> Events.eventTime(h.event())));
-      for (SupportBotTraffic source : traffic) {
-        heads.add(new Head(source.next(), source));
-      }
-      while (!heads.isEmpty()) {
-        Head head = heads.poll();
-        writer.write(JsonLines.of(head.event()));
-        writer.newLine();
-        lines++;
-        if (head.source().hasNext()) {
-          heads.add(new Head(head.source().next(), head.source()));
-        }
-      }
-    }
+    long lines = EventFiles.writeMerged(traffic, events);
     Path out = dir.resolve("decisions.jsonl");
     long started = System.nanoTime();
     Backtest.Result result = new Backtest(definitions, events, out, dir.resolve("dead.jsonl"), null, 2, 5_000).run();

@@ -5,15 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.PrimaryMetricDesign;
-import dev.arbiter.job.simulate.Events;
-import dev.arbiter.job.simulate.JsonLines;
 import dev.arbiter.job.simulate.RunningExample;
 import dev.arbiter.job.simulate.SupportBotTraffic;
 import dev.arbiter.stats.TwoProportionTest;
 import dev.arbiter.wire.JsonForm;
-import java.io.BufferedWriter;
-import java.io.OutputStreamWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,11 +17,8 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.zip.GZIPOutputStream;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.commons.math3.distribution.BinomialDistribution;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,22 +52,7 @@ class SequentialAaStudyTest {
       traffic.add(new SupportBotTraffic(definition, 5_000 + i, WINDOWS, w -> 170, List.of()));
     }
     Path events = dir.resolve("aa.jsonl.gz");
-    try (BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(
-        new GZIPOutputStream(Files.newOutputStream(events), 1 << 16), StandardCharsets.UTF_8), 1 << 16)) {
-      record Head(SpecificRecord event, SupportBotTraffic source) {}
-      PriorityQueue<Head> heads = new PriorityQueue<>(Comparator.comparingLong((Head h) -> Events.eventTime(h.event())));
-      for (SupportBotTraffic source : traffic) {
-        heads.add(new Head(source.next(), source));
-      }
-      while (!heads.isEmpty()) {
-        Head head = heads.poll();
-        writer.write(JsonLines.of(head.event()));
-        writer.newLine();
-        if (head.source().hasNext()) {
-          heads.add(new Head(head.source().next(), head.source()));
-        }
-      }
-    }
+    EventFiles.writeMerged(traffic, events);
     Path out = dir.resolve("decisions.jsonl");
     Path metrics = dir.resolve("metrics.jsonl");
     new Backtest(definitions, events, out, dir.resolve("dead.jsonl"), metrics, 2, 5_000).run();
