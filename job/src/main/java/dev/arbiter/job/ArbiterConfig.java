@@ -68,6 +68,21 @@ public final class ArbiterConfig implements Serializable {
   public static final Setting UNIT_STATE_TTL_MS = setting("unit-state.ttl-ms", "86400000",
       "How long (processing time) per-unit state (variant, served request ids) is kept after the unit's last turn.");
 
+  public static final Setting SECURITY_PROTOCOL = setting("kafka.security.protocol", "PLAINTEXT",
+      "How every Kafka client of the job and the CLI connects: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.");
+  public static final Setting SASL_MECHANISM = setting("kafka.sasl.mechanism", "SCRAM-SHA-512",
+      "SASL mechanism of SASL_PLAINTEXT and SASL_SSL: SCRAM-SHA-512 or SCRAM-SHA-256.");
+  public static final Setting SASL_USERNAME = setting("kafka.sasl.username", "",
+      "SCRAM user name (the job's Kafka principal) for SASL_PLAINTEXT and SASL_SSL.");
+  public static final Setting SASL_PASSWORD_FILE = setting("kafka.sasl.password-file", "",
+      "File holding the SCRAM password (one trailing newline is ignored); read when the Kafka clients are built, never logged.");
+  public static final Setting SASL_PASSWORD_ENV = setting("kafka.sasl.password-env", "",
+      "Name of an environment variable holding the SCRAM password, instead of kafka.sasl.password-file.");
+  public static final Setting SSL_TRUSTSTORE_LOCATION = setting("kafka.ssl.truststore.location", "",
+      "Truststore (JKS, PKCS12 or PEM) with the CA of the brokers' certificates, for SSL and SASL_SSL; empty uses the JVM's.");
+  public static final Setting SSL_TRUSTSTORE_PASSWORD_FILE = setting("kafka.ssl.truststore.password-file", "",
+      "File holding the truststore's password, if it has one.");
+
   private final Map<String, String> values;
 
   private static Setting setting(String key, String defaultValue, String doc) {
@@ -78,6 +93,10 @@ public final class ArbiterConfig implements Serializable {
 
   public ArbiterConfig(Map<String, String> values) {
     for (String key : values.keySet()) {
+      if (key.equals("kafka.sasl.password")) {
+        throw new IllegalArgumentException("option " + key + " does not exist: a password is never an option value;"
+            + " use " + SASL_PASSWORD_FILE.key() + " or " + SASL_PASSWORD_ENV.key());
+      }
       if (find(key) == null) {
         throw new IllegalArgumentException("unknown option '" + key + "'");
       }
@@ -130,6 +149,14 @@ public final class ArbiterConfig implements Serializable {
     return new ArbiterConfig(copy);
   }
 
+  /**
+   * The options set explicitly, for display (the job's global parameters in the Flink UI). Holds
+   * no secret: secrets are only named here (a file, an environment variable), see {@link KafkaSecurity}.
+   */
+  public Map<String, String> explicitValues() {
+    return values;
+  }
+
   public String get(Setting setting) {
     return values.getOrDefault(setting.key(), setting.defaultValue());
   }
@@ -172,6 +199,7 @@ public final class ArbiterConfig implements Serializable {
     nonNegative(UNKNOWN_EXPERIMENT_HOLD_MS);
     nonNegative(JOIN_MAX_WAIT_MS);
     positive(UNIT_STATE_TTL_MS);
+    KafkaSecurity.check(this);
     if (get(BOOTSTRAP_SERVERS).isBlank()) {
       throw new IllegalArgumentException("option --" + BOOTSTRAP_SERVERS.key() + " must name at least one HOST:PORT");
     }

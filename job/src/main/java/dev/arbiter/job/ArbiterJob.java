@@ -100,6 +100,8 @@ public final class ArbiterJob {
 
   /** Builds the whole graph between the given ends. */
   public static void defineWorkflow(StreamExecutionEnvironment env, ArbiterConfig config, Endpoints ends) {
+    // Shown in the Flink UI as the job's parameters, so an operator sees what the job runs with.
+    env.getConfig().setGlobalJobParameters(Configuration.fromMap(config.explicitValues()));
     WatermarkStrategy<Ingested> eventWatermarks = WatermarkStrategy
         .<Ingested>forBoundedOutOfOrderness(Duration.ofMillis(config.getLong(ArbiterConfig.OUT_OF_ORDERNESS_MS)))
         .withIdleness(Duration.ofMillis(config.getLong(ArbiterConfig.IDLENESS_MS)))

@@ -33,23 +33,25 @@ public final class KafkaEndpoints {
    */
   public static Endpoints of(ArbiterConfig config, boolean bounded) {
     IngestDecoder decoder = new IngestDecoder(config.getLong(ArbiterConfig.MAX_EVENT_TIME_SKEW_MS));
-    KafkaSource<Ingested> events = source(config, decoder, config.inputTopics(), startingOffsets(config), bounded);
+    // Read once: the secrets in these properties come from files or the environment, not from the options.
+    Properties client = KafkaSecurity.clientProperties(config);
+    KafkaSource<Ingested> events = source(config, client, decoder, config.inputTopics(), startingOffsets(config), bounded);
     // The registry is always read whole: a compacted topic is the current state of all definitions.
-    KafkaSource<Ingested> registry = source(config, decoder, java.util.List.of(config.get(ArbiterConfig.TOPIC_EXPERIMENTS)),
+    KafkaSource<Ingested> registry = source(config, client, decoder, java.util.List.of(config.get(ArbiterConfig.TOPIC_EXPERIMENTS)),
         OffsetsInitializer.earliest(), bounded);
     return new Endpoints(events, registry, RegistryWatermarks.afterBootstrap(REGISTRY_BOOTSTRAP_MS),
-        AvroKafkaSinks.<ControlCommand>create(target(config, ArbiterConfig.TOPIC_DECISIONS, "decisions"), ControlCommand::getExperimentId),
-        AvroKafkaSinks.<WindowSummary>create(target(config, ArbiterConfig.TOPIC_METRICS, "metrics"), WindowSummary::getExperimentId),
-        AvroKafkaSinks.<RuleVerdict>create(target(config, ArbiterConfig.TOPIC_METRICS, "verdicts"), RuleVerdict::getExperimentId),
-        AvroKafkaSinks.<SequentialLook>create(target(config, ArbiterConfig.TOPIC_METRICS, "looks"), SequentialLook::getExperimentId),
-        AvroKafkaSinks.<DeadLetter>create(target(config, ArbiterConfig.TOPIC_DEAD_LETTERS, "dead-letters"), KafkaEndpoints::deadLetterKey));
+        AvroKafkaSinks.<ControlCommand>create(target(config, ArbiterConfig.TOPIC_DECISIONS, "decisions", client), ControlCommand::getExperimentId),
+        AvroKafkaSinks.<WindowSummary>create(target(config, ArbiterConfig.TOPIC_METRICS, "metrics", client), WindowSummary::getExperimentId),
+        AvroKafkaSinks.<RuleVerdict>create(target(config, ArbiterConfig.TOPIC_METRICS, "verdicts", client), RuleVerdict::getExperimentId),
+        AvroKafkaSinks.<SequentialLook>create(target(config, ArbiterConfig.TOPIC_METRICS, "looks", client), SequentialLook::getExperimentId),
+        AvroKafkaSinks.<DeadLetter>create(target(config, ArbiterConfig.TOPIC_DEAD_LETTERS, "dead-letters", client), KafkaEndpoints::deadLetterKey));
   }
 
   private static String deadLetterKey(DeadLetter deadLetter) {
     return deadLetter.getExperimentId() == null ? deadLetter.getReason() : deadLetter.getExperimentId();
   }
 
-  private static KafkaSource<Ingested> source(ArbiterConfig config, IngestDecoder decoder, java.util.List<String> topics,
+  private static KafkaSource<Ingested> source(ArbiterConfig config, Properties client, IngestDecoder decoder, java.util.List<String> topics,
       OffsetsInitializer start, boolean bounded) {
     KafkaSourceBuilder<Ingested> builder = KafkaSource.<Ingested>builder()
         .setBootstrapServers(config.get(ArbiterConfig.BOOTSTRAP_SERVERS))
@@ -57,7 +59,7 @@ public final class KafkaEndpoints {
         .setGroupId(config.get(ArbiterConfig.GROUP_ID))
         .setStartingOffsets(start)
         .setDeserializer(new KafkaIngestDeserializer(decoder))
-        .setProperties(clientProperties(config))
+        .setProperties(client)
         // Committed offsets are only a progress marker; recovery uses the checkpointed offsets.
         .setProperty("commit.offsets.on.checkpoint", "true")
         .setProperty("isolation.level", "read_committed");
@@ -75,18 +77,13 @@ public final class KafkaEndpoints {
     };
   }
 
-  private static AvroKafkaSinks.Target target(ArbiterConfig config, ArbiterConfig.Setting topic, String sinkName) {
+  private static AvroKafkaSinks.Target target(ArbiterConfig config, ArbiterConfig.Setting topic, String sinkName, Properties client) {
     return new AvroKafkaSinks.Target(
         config.get(ArbiterConfig.BOOTSTRAP_SERVERS),
         config.get(topic),
         config.exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE,
         config.get(ArbiterConfig.TRANSACTIONAL_ID_PREFIX) + "-" + sinkName,
         config.getLong(ArbiterConfig.TRANSACTION_TIMEOUT_MS),
-        clientProperties(config));
-  }
-
-  /** Client properties shared by sources and sinks (security settings join here). */
-  static Properties clientProperties(ArbiterConfig config) {
-    return new Properties();
+        client);
   }
 }

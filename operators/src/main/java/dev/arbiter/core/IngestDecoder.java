@@ -18,10 +18,14 @@ import org.apache.avro.specific.SpecificRecord;
  * Turns raw input (Kafka record values or JSON lines) into {@link Ingested}: a checked payload or
  * a dead letter with a reason. Runs before watermarks are assigned, so an implausible event time
  * is rejected before it can drag the watermark and make every valid event late.
+ *
+ * <p>Privacy: a turn's {@code user_id} is removed here. Nothing downstream needs it, so it is in
+ * no state and no output; only a record that does not decode at all is dead-lettered as received.
  */
 public final class IngestDecoder implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final Set<String> TYPE_FIELD = Set.of("type");
+  private static final String USER_ID = "user_id";
 
   private final long maxEventTimeSkewMs;
 
@@ -35,6 +39,12 @@ public final class IngestDecoder implements Serializable {
     Decoded decoded = WireFormat.decode(value);
     if (!decoded.ok()) {
       return Ingested.rejected(decoded.rejection(), decoded.detail(), value, topic, partition, offset, null, null);
+    }
+    if (decoded.record() instanceof TurnEvent turn && turn.getUserId() != null) {
+      // The job never uses user_id: it is dropped here, before state or a dead letter could hold it,
+      // and a rejected turn's dead letter keeps the turn re-encoded without it.
+      turn.setUserId(null);
+      return admit(turn, WireFormat.encode(turn), topic, partition, offset, recordTimestamp);
     }
     return admit(decoded.record(), value, topic, partition, offset, recordTimestamp);
   }
@@ -53,6 +63,11 @@ public final class IngestDecoder implements Serializable {
     }
     if (node == null || !node.isObject()) {
       return Ingested.rejected(Rejection.MALFORMED_JSON, "a line must hold one JSON object", raw, file, -1, lineNumber, null, null);
+    }
+    if (node.has(USER_ID)) {
+      // As for Kafka records: user_id is dropped before anything keeps the line.
+      ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove(USER_ID);
+      raw = node.toString().getBytes(StandardCharsets.UTF_8);
     }
     String type = node.path("type").asText("turn");
     org.apache.avro.Schema schema = switch (type) {

@@ -38,6 +38,8 @@ public final class ArbiterCli implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new ArbiterCli());
     ConfigFlags.addTo(cli.getSubcommands().get("run").getCommandSpec());
+    ConfigFlags.addSecurityTo(cli.getSubcommands().get("register").getCommandSpec());
+    ConfigFlags.addSecurityTo(cli.getSubcommands().get("decisions").getCommandSpec());
     cli.setParameterExceptionHandler((ex, arguments) -> {
       PrintWriter err = ex.getCommandLine().getErr();
       err.println(ex.getCommandLine().getCommandName() + ": " + ex.getMessage());

@@ -2,6 +2,7 @@ package dev.arbiter.job.cli;
 
 import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.job.ArbiterConfig;
+import dev.arbiter.job.KafkaSecurity;
 import dev.arbiter.wire.Decoded;
 import dev.arbiter.wire.WireFormat;
 import java.io.PrintWriter;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -26,6 +28,7 @@ import picocli.CommandLine.Option;
 @Command(name = "decisions", mixinStandardHelpOptions = true,
     description = "Print committed commands from the decisions topic (read_committed, deduplicated on command_id).")
 public final class DecisionsCommand implements Callable<Integer> {
+  // The kafka.* security settings are added as flags by ArbiterCli.commandLine().
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -46,7 +49,8 @@ public final class DecisionsCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     Set<String> seen = new HashSet<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KafkaClients.consumer(bootstrapServers))) {
+    Properties security = KafkaSecurity.clientProperties(ConfigFlags.read(spec));
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KafkaClients.consumer(bootstrapServers, security))) {
       List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(15)).stream()
           .map(p -> new TopicPartition(topic, p.partition())).toList();
       if (partitions.isEmpty()) {

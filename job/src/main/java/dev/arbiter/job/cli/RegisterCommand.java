@@ -3,10 +3,12 @@ package dev.arbiter.job.cli;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.job.ArbiterConfig;
 import dev.arbiter.job.DefinitionFiles;
+import dev.arbiter.job.KafkaSecurity;
 import dev.arbiter.wire.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -24,6 +26,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "register", mixinStandardHelpOptions = true,
     description = "Validate experiment definitions (JSON or YAML) and publish them to the registry topic.")
 public final class RegisterCommand implements Callable<Integer> {
+  // The kafka.* security settings are added as flags by ArbiterCli.commandLine().
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -49,7 +52,8 @@ public final class RegisterCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producer(bootstrapServers))) {
+    Properties security = KafkaSecurity.clientProperties(ConfigFlags.read(spec));
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producer(bootstrapServers, security))) {
       for (ExperimentDefinition definition : definitions) {
         RecordMetadata written = producer.send(new ProducerRecord<>(topic,
             definition.getExperimentId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(definition))).get(60, TimeUnit.SECONDS);

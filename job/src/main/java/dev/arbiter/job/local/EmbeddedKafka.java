@@ -25,19 +25,33 @@ import org.apache.kafka.common.utils.Time;
 /**
  * A real single-node Kafka broker (KRaft, combined broker and controller) in this JVM, from the
  * Maven Central artifacts: for the demo and the integration tests. Never in the cluster jar.
+ *
+ * <p>{@link #startSecured} gives it a SASL_PLAINTEXT listener (SCRAM-SHA-512 and -256) with ACLs
+ * enforced by the StandardAuthorizer; an admin user, a super user, is created when the storage is
+ * formatted and may then create further SCRAM users and ACLs through {@link #admin()}.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+  /** SCRAM mechanism of the admin user and of the broker's own connections to itself. */
+  public static final String SCRAM = "SCRAM-SHA-512";
+  private static final String LISTENER = "SASL_PLAINTEXT";
+
   private final Path logDir;
   private final int port;
   private final boolean ownsLogDir;
   private final Map<String, String> extraProperties;
+  /** The super user of a secured broker; null for a PLAINTEXT broker. */
+  private final String adminUser;
+  private final String adminPassword;
   private KafkaRaftServer server;
 
-  private EmbeddedKafka(Path logDir, int port, boolean ownsLogDir, Map<String, String> extraProperties) {
+  private EmbeddedKafka(Path logDir, int port, boolean ownsLogDir, Map<String, String> extraProperties,
+      String adminUser, String adminPassword) {
     this.logDir = logDir;
     this.port = port;
     this.ownsLogDir = ownsLogDir;
     this.extraProperties = extraProperties;
+    this.adminUser = adminUser;
+    this.adminPassword = adminPassword;
   }
 
   /** Starts a broker on a free port with a fresh log directory that {@link #close()} deletes. */
@@ -46,8 +60,25 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   public static EmbeddedKafka start(Map<String, String> extraProperties) {
+    return start(extraProperties, null, null);
+  }
+
+  /**
+   * Starts a broker that authenticates every client with SCRAM and authorizes it with ACLs; only
+   * {@code adminUser} (a super user) exists at first. The password must not contain {@code "},
+   * {@code \}, {@code ,} or {@code ]}, which the storage tool's credential syntax cannot carry.
+   */
+  public static EmbeddedKafka startSecured(String adminUser, String adminPassword) {
+    if (!adminPassword.matches("[A-Za-z0-9._~-]+") || !adminUser.matches("[A-Za-z0-9._-]+")) {
+      throw new IllegalArgumentException("admin user and password must be letters, digits and . _ ~ -");
+    }
+    return start(Map.of(), adminUser, adminPassword);
+  }
+
+  private static EmbeddedKafka start(Map<String, String> extraProperties, String adminUser, String adminPassword) {
     try {
-      EmbeddedKafka kafka = new EmbeddedKafka(Files.createTempDirectory("arbiter-kafka"), freePort(), true, extraProperties);
+      EmbeddedKafka kafka = new EmbeddedKafka(Files.createTempDirectory("arbiter-kafka"), freePort(), true, extraProperties,
+          adminUser, adminPassword);
       kafka.format();
       kafka.startServer();
       return kafka;
@@ -60,8 +91,30 @@ public final class EmbeddedKafka implements AutoCloseable {
     return "localhost:" + port;
   }
 
+  /** An admin client; on a secured broker it authenticates as the admin user. */
   public Admin admin() {
-    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+    Properties props = clientProperties(adminUser, adminPassword);
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    return Admin.create(props);
+  }
+
+  public boolean secured() {
+    return adminUser != null;
+  }
+
+  /**
+   * The security properties a client of this broker needs to authenticate as {@code user} with
+   * SCRAM-SHA-512; empty for a PLAINTEXT broker.
+   */
+  public Properties clientProperties(String user, String password) {
+    Properties props = new Properties();
+    if (secured()) {
+      props.put("security.protocol", LISTENER);
+      props.put("sasl.mechanism", SCRAM);
+      props.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+          + user + "\" password=\"" + password + "\";");
+    }
+    return props;
   }
 
   /** Stops the broker and starts it again on the same port and data: a broker restart. */
@@ -90,8 +143,39 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("num.partitions", "2");
     props.put("auto.create.topics.enable", "false");
     props.put("log.flush.interval.messages", "1000000");
+    if (secured()) {
+      secure(props);
+    }
     props.putAll(extraProperties);
     return props;
+  }
+
+  /**
+   * Clients and the broker's own inter-broker traffic use SCRAM on the SASL_PLAINTEXT listener;
+   * the controller listener uses PLAIN with the admin as its only user, because SCRAM credentials
+   * live in the metadata log that the controller serves and cannot authenticate the controller itself.
+   */
+  private void secure(Properties props) {
+    String lower = LISTENER.toLowerCase(java.util.Locale.ROOT);
+    props.put("listeners", LISTENER + "://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
+    props.put("advertised.listeners", LISTENER + "://localhost:" + port);
+    props.put("inter.broker.listener.name", LISTENER);
+    props.put("listener.security.protocol.map", LISTENER + ":SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT");
+    props.put("listener.name." + lower + ".sasl.enabled.mechanisms", "SCRAM-SHA-512,SCRAM-SHA-256");
+    props.put("sasl.mechanism.inter.broker.protocol", SCRAM);
+    props.put("listener.name." + lower + ".scram-sha-512.sasl.jaas.config",
+        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + adminUser
+            + "\" password=\"" + adminPassword + "\";");
+    props.put("listener.name." + lower + ".scram-sha-256.sasl.jaas.config",
+        "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+    props.put("sasl.mechanism.controller.protocol", "PLAIN");
+    props.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
+    props.put("listener.name.controller.plain.sasl.jaas.config",
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + adminUser
+            + "\" password=\"" + adminPassword + "\" user_" + adminUser + "=\"" + adminPassword + "\";");
+    props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+    props.put("super.users", "User:" + adminUser);
+    props.put("allow.everyone.if.no.acl.found", "false");
   }
 
   private int controllerPort;
@@ -103,8 +187,13 @@ public final class EmbeddedKafka implements AutoCloseable {
       properties(controllerPort).store(writer, "arbiter embedded kafka");
     }
     ByteArrayOutputStream output = new ByteArrayOutputStream();
-    int exit = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()},
-        new PrintStream(output, true, StandardCharsets.UTF_8));
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
+        "format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()));
+    if (secured()) {
+      // The admin must exist before the broker starts: it authenticates to itself as the admin.
+      args.addAll(java.util.List.of("--add-scram", SCRAM + "=[name=" + adminUser + ",password=" + adminPassword + "]"));
+    }
+    int exit = StorageTool.execute(args.toArray(String[]::new), new PrintStream(output, true, StandardCharsets.UTF_8));
     if (exit != 0) {
       throw new IllegalStateException("kafka storage format failed: " + output.toString(StandardCharsets.UTF_8));
     }
