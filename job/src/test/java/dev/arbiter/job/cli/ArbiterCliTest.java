@@ -67,6 +67,26 @@ class ArbiterCliTest {
   }
 
   @Test
+  void passwordOnTheCommandLineIsRefusedWithoutEchoingIt(@TempDir Path dir) throws Exception {
+    for (String command : new String[] {"run", "register", "decisions"}) {
+      Outcome outcome = run(command, "--bootstrap-servers", "localhost:1", "--kafka.security.protocol", "SASL_PLAINTEXT",
+          "--kafka.sasl.username", "arbiter", "--kafka.sasl.password", "hunter2-secret", dir.resolve("d.json").toString());
+      assertOneLineUserError(outcome, "use --kafka.sasl.password-file or --kafka.sasl.password-env");
+      assertThat(outcome.err() + outcome.out()).doesNotContain("hunter2-secret");
+    }
+  }
+
+  @Test
+  void securityOptionsOfCliClientsAreCheckedBeforeConnecting(@TempDir Path dir) {
+    assertOneLineUserError(run("decisions", "--bootstrap-servers", "localhost:1", "--kafka.security.protocol", "SASL_SSL"),
+        "option --kafka.sasl.username is required with SASL_SSL");
+    assertOneLineUserError(run("decisions", "--bootstrap-servers", "localhost:1", "--kafka.security.protocol", "SASL_SSL",
+        "--kafka.sasl.username", "cp", "--kafka.sasl.password-file", dir.resolve("missing").toString()),
+        "cannot read " + dir.resolve("missing"));
+    assertThat(run("register", "--help").out()).contains("--kafka.sasl.password-file").doesNotContain("--kafka.sasl.password ");
+  }
+
+  @Test
   void demoRejectsImpossibleArguments() {
     assertOneLineUserError(run("demo", "--duration", "soon"), "not a duration");
     assertOneLineUserError(run("demo", "--rate", "0"), "--rate must be between");
