@@ -331,8 +331,9 @@ class SecureKafkaIT {
   @Test
   void passwordIsNotInTheLog() throws Exception {
     String captured = log.text();
-    // Kafka clients log their whole configuration at INFO: the job's clients were captured.
-    assertThat(captured).contains("sasl.jaas.config = [hidden]").contains("sasl.mechanism = SCRAM-SHA-512");
+    // Kafka clients log their whole configuration at INFO: the job's sink producers were captured.
+    assertThat(captured).contains("sasl.jaas.config = [hidden]").contains("sasl.mechanism = SCRAM-SHA-512")
+        .contains("transactional.id = " + config.get(ArbiterConfig.TRANSACTIONAL_ID_PREFIX) + "-decisions-");
     assertThat(captured).contains("arbiter-secure-it");
     assertThat(captured).doesNotContain(JOB_PASSWORD);
   }

@@ -110,7 +110,10 @@ public final class KafkaSecurity {
     try {
       content = Files.readString(Path.of(file), StandardCharsets.UTF_8);
     } catch (IOException | java.io.UncheckedIOException e) {
-      throw new IllegalArgumentException("cannot read " + file + " (option --" + option.key() + "): " + e.getClass().getSimpleName());
+      String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
+          : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+          : e instanceof java.nio.charset.CharacterCodingException ? "not UTF-8 text" : "not readable";
+      throw new IllegalArgumentException("cannot read " + file + " (option --" + option.key() + "): " + why);
     }
     String secret = content.endsWith("\r\n") ? content.substring(0, content.length() - 2)
         : content.endsWith("\n") ? content.substring(0, content.length() - 1) : content;

@@ -45,6 +45,7 @@ public final class RegisterCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ArbiterConfig connection = ConfigFlags.read(spec);
     List<ExperimentDefinition> definitions = DefinitionFiles.load(file);
     var out = spec.commandLine().getOut();
     if (validateOnly) {
@@ -52,7 +53,7 @@ public final class RegisterCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
-    Properties security = KafkaSecurity.clientProperties(ConfigFlags.read(spec));
+    Properties security = KafkaSecurity.clientProperties(connection);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producer(bootstrapServers, security))) {
       for (ExperimentDefinition definition : definitions) {
         RecordMetadata written = producer.send(new ProducerRecord<>(topic,

@@ -69,8 +69,12 @@ class ArbiterCliTest {
   @Test
   void passwordOnTheCommandLineIsRefusedWithoutEchoingIt(@TempDir Path dir) throws Exception {
     for (String command : new String[] {"run", "register", "decisions"}) {
-      Outcome outcome = run(command, "--bootstrap-servers", "localhost:1", "--kafka.security.protocol", "SASL_PLAINTEXT",
-          "--kafka.sasl.username", "arbiter", "--kafka.sasl.password", "hunter2-secret", dir.resolve("d.json").toString());
+      java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(command, "--bootstrap-servers", "localhost:1",
+          "--kafka.security.protocol", "SASL_PLAINTEXT", "--kafka.sasl.username", "arbiter", "--kafka.sasl.password", "hunter2-secret"));
+      if (command.equals("register")) {
+        args.add(Files.writeString(dir.resolve("d.json"), "{}").toString());
+      }
+      Outcome outcome = run(args.toArray(String[]::new));
       assertOneLineUserError(outcome, "use --kafka.sasl.password-file or --kafka.sasl.password-env");
       assertThat(outcome.err() + outcome.out()).doesNotContain("hunter2-secret");
     }
@@ -82,7 +86,7 @@ class ArbiterCliTest {
         "option --kafka.sasl.username is required with SASL_SSL");
     assertOneLineUserError(run("decisions", "--bootstrap-servers", "localhost:1", "--kafka.security.protocol", "SASL_SSL",
         "--kafka.sasl.username", "cp", "--kafka.sasl.password-file", dir.resolve("missing").toString()),
-        "cannot read " + dir.resolve("missing"));
+        "cannot read " + dir.resolve("missing") + " (option --kafka.sasl.password-file): no such file");
     assertThat(run("register", "--help").out()).contains("--kafka.sasl.password-file").doesNotContain("--kafka.sasl.password ");
   }
 
