@@ -71,6 +71,8 @@ class DeliveryModesIT {
   /** Windows 1-2, 4-5 and 7-8 breach the latency rule (two windows to act): ALERT then PAUSE_EXPOSURE, three times. */
   static final int WINDOWS = 9;
   static final Set<Integer> BREACHING = Set.of(1, 2, 4, 5, 7, 8);
+  /** One window closes every 3.3 s of wall time, out of step with the 10 s checkpoint interval. */
+  static final long PACE_NANOS = 3_300_000_000L;
 
   static EmbeddedKafka kafka;
   static ExperimentDefinition definition;
@@ -179,15 +181,23 @@ class DeliveryModesIT {
     String decisions = config.get(ArbiterConfig.TOPIC_DECISIONS);
     List<Breach> breaches = new ArrayList<>();
     try (KafkaProducer<byte[], byte[]> producer = KafkaFixture.producer(kafka.bootstrapServers());
-        Watcher committed = new Watcher(decisions, "read_committed");
-        Watcher uncommitted = new Watcher(decisions, "read_uncommitted")) {
+        Watcher committed = new Watcher(decisions, "read_committed", () -> completedCheckpoint(checkpoints));
+        Watcher uncommitted = new Watcher(decisions, "read_uncommitted", () -> completedCheckpoint(checkpoints))) {
       KafkaFixture.send(producer, config.get(ArbiterConfig.TOPIC_EXPERIMENTS), definition.getExperimentId(), WireFormat.encode(definition));
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(config));
       ArbiterJob.defineWorkflow(env, config, KafkaEndpoints.of(config, false));
       JobClient job = env.executeAsync("arbiter-" + mode);
       try {
         int next = 0;
+        long[] appended = new long[WINDOWS];
+        long[] checkpointAtAppend = new long[WINDOWS];
+        long schedule = 0;
         for (int window = 0; window < WINDOWS; window++) {
+          if (window > 0) {
+            // Closing events go out on a fixed schedule, not after the previous command: appended right after
+            // a command became visible they would always fall just after a checkpoint and wait a whole interval.
+            java.util.concurrent.locks.LockSupport.parkNanos(schedule + (window - 1) * PACE_NANOS - System.nanoTime());
+          }
           // Watermark = newest event time - 5 s out-of-orderness; the window closes 30 s (allowed lateness) after its end.
           long closing = clock.windowStart(window + 1) + RunningExample.ALLOWED_LATENESS_MS
               + config.getLong(ArbiterConfig.OUT_OF_ORDERNESS_MS) + 1_000;
@@ -196,7 +206,7 @@ class DeliveryModesIT {
             producer.send(new ProducerRecord<>(turns, Events.unitId(event).getBytes(), WireFormat.encode(event)));
           }
           producer.flush();
-          long checkpointAtAppend = completedCheckpoint(checkpoints);
+          checkpointAtAppend[window] = completedCheckpoint(checkpoints);
           // One clock turn per partition, so no partition holds the watermark back until it counts as idle.
           for (int partition = 0; partition < partitions; partition++) {
             String unit = "clock-" + window + "-" + partition;
@@ -204,26 +214,29 @@ class DeliveryModesIT {
                 WireFormat.encode(KafkaFixture.clockTurn(definition, unit, closing))));
           }
           producer.flush();
-          long appended = System.nanoTime();
+          appended[window] = System.nanoTime();
           if (window == 0) {
             // The job is up and caught up once the first window's verdicts are committed.
             awaitVerdict(config.get(ArbiterConfig.TOPIC_METRICS), clock.windowStart(0));
-          } else if (BREACHING.contains(window)) {
-            long start = clock.windowStart(window);
-            ControlCommand command;
-            try {
-              command = committed.await(c -> c.getWindowStart() == start && c.getRuleId().equals("latency"));
-            } catch (AssertionError e) {
-              throw new AssertionError("window " + window + ": " + e.getMessage() + "; read_committed saw " + committed.describe()
-                  + ", read_uncommitted saw " + uncommitted.describe() + "; completed checkpoint " + completedCheckpoint(checkpoints), e);
-            }
-            long visible = committed.seenAt(command.getCommandId());
-            long checkpointWhenVisible = completedCheckpoint(checkpoints);
-            Long uncommittedAt = uncommitted.seenAt(command.getCommandId());
-            assertThat(uncommittedAt).as("read_uncommitted saw the command of window " + window).isNotNull();
-            breaches.add(new Breach(window, command.getCommandId(), (visible - appended) / 1_000_000,
-                (visible - uncommittedAt) / 1_000_000, checkpointAtAppend, checkpointWhenVisible));
+            schedule = System.nanoTime();
           }
+        }
+        for (int window = 1; window < WINDOWS; window++) {
+          if (!BREACHING.contains(window)) {
+            continue;
+          }
+          long start = clock.windowStart(window);
+          ControlCommand found;
+          try {
+            found = committed.await(c -> c.getWindowStart() == start && c.getRuleId().equals("latency"));
+          } catch (AssertionError e) {
+            throw new AssertionError("window " + window + ": " + e.getMessage() + "; read_committed saw " + committed.describe()
+                + ", read_uncommitted saw " + uncommitted.describe() + "; completed checkpoint " + completedCheckpoint(checkpoints), e);
+          }
+          String id = found.getCommandId();
+          uncommitted.await(c -> c.getCommandId().equals(id));
+          breaches.add(new Breach(window, id, (committed.seenAt(id) - appended[window]) / 1_000_000,
+              (committed.seenAt(id) - uncommitted.seenAt(id)) / 1_000_000, checkpointAtAppend[window], committed.checkpointAt(id)));
         }
       } finally {
         job.cancel().get();
@@ -262,13 +275,15 @@ class DeliveryModesIT {
   /** A consumer of the decisions topic on its own thread, noting when it first saw each command. */
   static final class Watcher implements AutoCloseable {
     private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
+    private final Map<String, Long> checkpointWhenSeen = new ConcurrentHashMap<>();
     private final Map<String, ControlCommand> commands = new ConcurrentHashMap<>();
     private final Object arrivals = new Object();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Throwable failure;
 
-    Watcher(String topic, String isolation) {
+    /** @param checkpoint the newest completed checkpoint, noted when a command is first seen */
+    Watcher(String topic, String isolation, java.util.concurrent.Callable<Long> checkpoint) {
       Properties props = new Properties();
       props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
       props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
@@ -291,7 +306,9 @@ class DeliveryModesIT {
               long now = System.nanoTime();
               Decoded decoded = WireFormat.decode(record.value());
               if (decoded.record() instanceof ControlCommand command) {
-                firstSeen.putIfAbsent(command.getCommandId(), now);
+                if (firstSeen.putIfAbsent(command.getCommandId(), now) == null) {
+                  checkpointWhenSeen.put(command.getCommandId(), checkpoint.call());
+                }
                 commands.putIfAbsent(command.getCommandId(), command);
                 synchronized (arrivals) {
                   arrivals.notifyAll();
@@ -338,7 +355,11 @@ class DeliveryModesIT {
           .map(c -> c.getAction() + "/" + c.getRuleId() + "@" + (c.getWindowStart() - clock.windowStart(0)) / 60_000).toList();
     }
 
-    Long seenAt(String commandId) {
+    long checkpointAt(String commandId) {
+      return checkpointWhenSeen.get(commandId);
+    }
+
+    long seenAt(String commandId) {
       return firstSeen.get(commandId);
     }
 

@@ -94,6 +94,8 @@ class SavepointUpgradeIT {
         .with(ArbiterConfig.TOPIC_METRICS, "reference.metrics").with(ArbiterConfig.TOPIC_DECISIONS, "reference.decisions")
         .with(ArbiterConfig.TOPIC_DEAD_LETTERS, "reference.dead-letters").with(ArbiterConfig.GROUP_ID, "reference")
         .with(ArbiterConfig.TRANSACTIONAL_ID_PREFIX, "reference")
+        // Bounded, every split ends by itself; a split idle under load must not let the finished registry release event time.
+        .with(ArbiterConfig.IDLENESS_MS, 600_000)
         .with(ArbiterConfig.CHECKPOINT_DIR, referenceCheckpoints.toUri().toString()).validated();
     try (Admin admin = kafka.admin()) {
       Topics.create(admin, config, 2);
@@ -173,6 +175,7 @@ class SavepointUpgradeIT {
       secondJob.cancel().get();
 
       assertThat(commands).extracting(ControlCommand::getCommandId)
+          .as("upgraded %s, uninterrupted %s", describe(commands, traffic), describe(expected, traffic))
           .doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expectedIds);
       ControlCommand pause = commands.stream().filter(c -> c.getAction().equals("PAUSE_EXPOSURE")).findFirst().orElseThrow();
       assertThat(pause.getWindowStart()).as("the streak completed in window 4, not reset").isEqualTo(traffic.windowStart(4));
