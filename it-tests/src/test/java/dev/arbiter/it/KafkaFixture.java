@@ -36,6 +36,22 @@ final class KafkaFixture {
         .validated();
   }
 
+  /**
+   * A one-turn conversation at {@code time}, assigned as the experiment's salt says. Sent after the
+   * traffic it moves event time forward, so the windows before it close.
+   */
+  static dev.arbiter.avro.TurnEvent clockTurn(dev.arbiter.avro.ExperimentDefinition definition, String unit, long time) {
+    List<Double> shares = definition.getVariants().stream().map(v -> v.getShare()).toList();
+    String variant = definition.getVariants()
+        .get(dev.arbiter.core.Assignment.variantIndex(definition.getAssignmentSalt(), unit, shares)).getId();
+    return dev.arbiter.avro.TurnEvent.newBuilder().setExperimentId(definition.getExperimentId()).setVariantId(variant)
+        .setUnitId(unit).setConversationId(unit).setRequestId(unit + "-t1").setTurnIndex(1).setEventTime(time)
+        .setSegments(Map.of("device", "desktop")).setModelName("llama-4-scout")
+        .setPromptVersion(variant.equals(definition.getControlVariant()) ? "v2.0" : "v2.1")
+        .setLatencyMs(1_000L).setTtftMs(200.0).setPromptTokens(300).setCompletionTokens(100).setCostUsd(0.001)
+        .setError(false).setEmptyResponse(false).setSafetyFlag(false).setCacheState(dev.arbiter.avro.CacheState.warm).build();
+  }
+
   static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

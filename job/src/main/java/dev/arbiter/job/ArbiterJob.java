@@ -100,6 +100,11 @@ public final class ArbiterJob {
 
   /** Builds the whole graph between the given ends. */
   public static void defineWorkflow(StreamExecutionEnvironment env, ArbiterConfig config, Endpoints ends) {
+    defineWorkflow(env, config, ends, GraphHooks.NONE);
+  }
+
+  /** Builds the whole graph between the given ends, with the stages a later revision adds through {@code hooks}. */
+  public static void defineWorkflow(StreamExecutionEnvironment env, ArbiterConfig config, Endpoints ends, GraphHooks hooks) {
     // Shown in the Flink UI as the job's parameters, so an operator sees what the job runs with.
     env.getConfig().setGlobalJobParameters(Configuration.fromMap(config.explicitValues()));
     WatermarkStrategy<Ingested> eventWatermarks = WatermarkStrategy
@@ -139,7 +144,7 @@ public final class ArbiterJob {
         .process(new WindowAggregator())
         .uid(Uid.WINDOW_AGGREGATOR).name("windows per experiment, variant, segment");
 
-    SingleOutputStreamOperator<ControlCommand> verdicts = windows
+    SingleOutputStreamOperator<ControlCommand> verdicts = hooks.windows(windows)
         .keyBy(WindowSummary::getExperimentId)
         .connect(registry)
         .process(new GuardrailEvaluator())
@@ -149,7 +154,7 @@ public final class ArbiterJob {
     verdicts.getSideOutput(Outputs.VERDICTS).sinkTo(ends.verdicts()).uid(Uid.VERDICTS_SINK).name("rule verdicts sink");
     verdicts.getSideOutput(Outputs.LOOKS).sinkTo(ends.looks()).uid(Uid.LOOKS_SINK).name("sequential looks sink");
 
-    verdicts.union(definitions.getSideOutput(Outputs.COMMANDS))
+    hooks.commands(verdicts.union(definitions.getSideOutput(Outputs.COMMANDS)))
         .sinkTo(ends.decisions()).uid(Uid.DECISIONS_SINK).name("decisions sink");
 
     DataStream<DeadLetter> deadLetters = definitions.getSideOutput(Outputs.DEAD_LETTERS)

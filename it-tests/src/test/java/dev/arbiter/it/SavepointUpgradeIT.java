@@ -1,0 +1,324 @@
+package dev.arbiter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.avro.ControlCommand;
+import dev.arbiter.avro.DeadLetter;
+import dev.arbiter.avro.ExperimentDefinition;
+import dev.arbiter.avro.GuardrailRule;
+import dev.arbiter.avro.OutcomeEvent;
+import dev.arbiter.avro.PrimaryMetricDesign;
+import dev.arbiter.avro.RuleVerdict;
+import dev.arbiter.avro.SequentialLook;
+import dev.arbiter.avro.TurnEvent;
+import dev.arbiter.avro.WindowSummary;
+import dev.arbiter.job.ArbiterConfig;
+import dev.arbiter.job.ArbiterJob;
+import dev.arbiter.job.Endpoints;
+import dev.arbiter.job.GraphHooks;
+import dev.arbiter.job.KafkaEndpoints;
+import dev.arbiter.job.local.EmbeddedKafka;
+import dev.arbiter.job.local.Topics;
+import dev.arbiter.job.simulate.Effect;
+import dev.arbiter.job.simulate.Events;
+import dev.arbiter.job.simulate.RunningExample;
+import dev.arbiter.job.simulate.SupportBotTraffic;
+import dev.arbiter.wire.WireFormat;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.jobgraph.JobVertex;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A savepoint of this build restores into a newer build of the job (a stage with a new metric after
+ * the window aggregator, another before the decisions sink, and different operator chains) with
+ * RocksDB and nothing left unclaimed: a guardrail streak, the sequential looks and the per-unit
+ * state carry on, and the committed commands equal, id for id, those of an uninterrupted run.
+ */
+class SavepointUpgradeIT {
+
+  @RegisterExtension
+  static final MiniClusterExtension FLINK = new MiniClusterExtension(
+      new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+  static EmbeddedKafka kafka;
+
+  @TempDir
+  static Path checkpoints;
+  @TempDir
+  static Path referenceCheckpoints;
+  @TempDir
+  static Path savepoints;
+
+  @AfterAll
+  static void stop() {
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  @Test
+  void streakLooksAndUnitsSurviveAnUpgradeThatChangesTheGraph() throws Exception {
+    kafka = EmbeddedKafka.start();
+    // Units are valued one minute (event time) after their outcome, so both runs value every unit.
+    ArbiterConfig config = KafkaFixture.jobConfig(kafka, checkpoints).with(ArbiterConfig.JOIN_MAX_WAIT_MS, 60_000);
+    ArbiterConfig reference = config
+        .with(ArbiterConfig.TOPIC_TURNS, "reference.turns").with(ArbiterConfig.TOPIC_OUTCOMES, "reference.outcomes")
+        .with(ArbiterConfig.TOPIC_JUDGE_SCORES, "reference.judge-scores").with(ArbiterConfig.TOPIC_EXPERIMENTS, "reference.experiments")
+        .with(ArbiterConfig.TOPIC_METRICS, "reference.metrics").with(ArbiterConfig.TOPIC_DECISIONS, "reference.decisions")
+        .with(ArbiterConfig.TOPIC_DEAD_LETTERS, "reference.dead-letters").with(ArbiterConfig.GROUP_ID, "reference")
+        .with(ArbiterConfig.TRANSACTIONAL_ID_PREFIX, "reference")
+        // Bounded, every split ends by itself; a split idle under load must not let the finished registry release event time.
+        .with(ArbiterConfig.IDLENESS_MS, 600_000)
+        .with(ArbiterConfig.CHECKPOINT_DIR, referenceCheckpoints.toUri().toString()).validated();
+    try (Admin admin = kafka.admin()) {
+      Topics.create(admin, config, 2);
+      Topics.create(admin, reference, 2);
+    }
+
+    ExperimentDefinition definition = definition(System.currentTimeMillis() - 60 * 60_000);
+    // The treatment's latency doubles in windows 2 to 5: ALERT at 2 and 3, PAUSE_EXPOSURE at 4.
+    SupportBotTraffic traffic = new SupportBotTraffic(definition, 29, 9, w -> 170,
+        List.of(new Effect.LatencySpike(RunningExample.TREATMENT, 2, 6, 2.0, null)));
+    List<SpecificRecord> input = new ArrayList<>();
+    traffic.forEachRemaining(input::add);
+    input.add(KafkaFixture.clockTurn(definition, "tail-conversation", Events.eventTime(input.get(input.size() - 1)) + 15 * 60_000));
+    // The savepoint is taken once window 3 closed (watermark 5 s behind, lateness 30 s) and window 4 is open.
+    long cut = traffic.windowStart(4) + 40_000;
+    List<SpecificRecord> before = input.stream().filter(e -> Events.eventTime(e) < cut).toList();
+    List<SpecificRecord> after = input.stream().filter(e -> Events.eventTime(e) >= cut).toList();
+    assertThat(unitsEndingAfterTheCut(before, after)).as("units with turns before the cut and their outcome after it").isGreaterThan(20);
+
+    assertThat(graph(config, GraphHooks.NONE).getVerticesSortedTopologicallyFromSources()).extracting(JobVertex::getName)
+        .as("this build chains the metrics sink to the window aggregator and runs the decisions sink on its own")
+        .anySatisfy(name -> assertThat(name).contains("windows per experiment", "metrics sink"))
+        .anySatisfy(name -> assertThat(name).startsWith("decisions sink"));
+    assertThat(graph(config, new NewerBuild()).getVerticesSortedTopologicallyFromSources()).extracting(JobVertex::getName)
+        .as("the newer build does neither")
+        .noneSatisfy(name -> assertThat(name).contains("windows per experiment", "metrics sink"))
+        .noneSatisfy(name -> assertThat(name).startsWith("decisions sink"))
+        .anySatisfy(name -> assertThat(name).isEqualTo("window close lag"))
+        .anySatisfy(name -> assertThat(name).startsWith("count decisions -> decisions sink"));
+
+    try (KafkaProducer<byte[], byte[]> producer = KafkaFixture.producer(kafka.bootstrapServers())) {
+      // The uninterrupted run: this build over the whole input, on its own topics, to the end of it.
+      KafkaFixture.send(producer, reference.get(ArbiterConfig.TOPIC_EXPERIMENTS), definition.getExperimentId(), WireFormat.encode(definition));
+      send(producer, reference, input);
+      StreamExecutionEnvironment whole = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(reference));
+      ArbiterJob.defineWorkflow(whole, reference, KafkaEndpoints.of(reference, true));
+      whole.execute("arbiter-uninterrupted");
+      List<ControlCommand> expected = committed(reference.get(ArbiterConfig.TOPIC_DECISIONS), ControlCommand.class);
+      List<SequentialLook> expectedLooks = committed(reference.get(ArbiterConfig.TOPIC_METRICS), SequentialLook.class);
+      long lastWindow = traffic.windowStart(8);
+
+      // This build over the first part, stopped with a savepoint while the latency streak stands at 2 of 3.
+      KafkaFixture.send(producer, config.get(ArbiterConfig.TOPIC_EXPERIMENTS), definition.getExperimentId(), WireFormat.encode(definition));
+      send(producer, config, before);
+      StreamExecutionEnvironment first = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(config));
+      ArbiterJob.defineWorkflow(first, config, KafkaEndpoints.of(config, false));
+      JobClient firstJob = first.executeAsync("arbiter-this-build");
+      String metrics = config.get(ArbiterConfig.TOPIC_METRICS);
+      await(() -> committed(metrics, RuleVerdict.class),
+          verdicts -> verdicts.stream().anyMatch(v -> latencyRollup(v) && v.getWindowStart() == traffic.windowStart(3)));
+      String savepoint = firstJob.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL).get();
+      RuleVerdict standing = committed(metrics, RuleVerdict.class).stream()
+          .filter(v -> latencyRollup(v) && v.getWindowStart() == traffic.windowStart(3)).findFirst().orElseThrow();
+      assertThat(standing.getVerdict()).isEqualTo("BREACH");
+      assertThat(standing.getStreak()).as("streak at the savepoint").isEqualTo(2);
+      List<ControlCommand> beforeUpgrade = committed(config.get(ArbiterConfig.TOPIC_DECISIONS), ControlCommand.class);
+      assertThat(beforeUpgrade).extracting(ControlCommand::getAction)
+          .as("commands before the upgrade: %s; latency verdicts: %s", describe(beforeUpgrade, traffic),
+              committed(metrics, RuleVerdict.class).stream().filter(SavepointUpgradeIT::latencyRollup)
+                  .map(v -> (v.getWindowStart() - traffic.windowStart(0)) / 60_000 + ":" + v.getVerdict() + "/" + v.getStreak()).toList())
+          .doesNotContain("PAUSE_EXPOSURE");
+      int looksBeforeUpgrade = committed(metrics, SequentialLook.class).size();
+      assertThat(looksBeforeUpgrade).as("looks taken before the savepoint").isPositive();
+
+      // The newer build from the savepoint; every piece of state must find its operator by uid.
+      send(producer, config, after);
+      Configuration restored = ArbiterJob.flinkConfiguration(config);
+      restored.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+      restored.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, false);
+      StreamExecutionEnvironment second = StreamExecutionEnvironment.getExecutionEnvironment(restored);
+      ArbiterJob.defineWorkflow(second, config, KafkaEndpoints.of(config, false), new NewerBuild());
+      JobClient secondJob = second.executeAsync("arbiter-newer-build");
+      Set<String> expectedIds = ids(expected);
+      List<ControlCommand> commands = await(() -> committed(config.get(ArbiterConfig.TOPIC_DECISIONS), ControlCommand.class),
+          seen -> ids(seen).containsAll(expectedIds)
+              && committed(metrics, RuleVerdict.class).stream().anyMatch(v -> latencyRollup(v) && v.getWindowStart() == lastWindow));
+      secondJob.cancel().get();
+
+      assertThat(commands).extracting(ControlCommand::getCommandId)
+          .as("upgraded %s, uninterrupted %s", describe(commands, traffic), describe(expected, traffic))
+          .doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expectedIds);
+      ControlCommand pause = commands.stream().filter(c -> c.getAction().equals("PAUSE_EXPOSURE")).findFirst().orElseThrow();
+      assertThat(pause.getWindowStart()).as("the streak completed in window 4, not reset").isEqualTo(traffic.windowStart(4));
+      assertThat(pause.getStreak()).isEqualTo(3);
+
+      List<SequentialLook> looks = committed(metrics, SequentialLook.class);
+      assertThat(looks).extracting(SequentialLook::getLookIndex)
+          .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, looks.size()).boxed().toList());
+      assertThat(looks.size()).as("looks after the upgrade").isGreaterThan(looksBeforeUpgrade);
+      // Outcomes that arrived after the restart joined units whose turns came before it: the counts match.
+      assertThat(looks).extracting(SequentialLook::getLookIndex, SequentialLook::getControlUnits, SequentialLook::getTreatmentUnits,
+              SequentialLook::getControlSuccesses, SequentialLook::getTreatmentSuccesses, SequentialLook::getOutcome)
+          .containsExactlyElementsOf(expectedLooks.stream().map(l -> org.assertj.core.groups.Tuple.tuple(l.getLookIndex(),
+              l.getControlUnits(), l.getTreatmentUnits(), l.getControlSuccesses(), l.getTreatmentSuccesses(), l.getOutcome())).toList());
+      // From window 2 on: at start-up, turns that overtake the definition wait in PendingExperiments, which can
+      // move a unit's first turn (its new_units count) between windows 0 and 1 in any run; the savepoint is at window 4.
+      long firstCompared = traffic.windowStart(2);
+      assertThat(rollups(committed(metrics, WindowSummary.class), firstCompared, lastWindow))
+          .as("per-window turns, units, new units and outcomes")
+          .containsExactlyElementsOf(rollups(committed(reference.get(ArbiterConfig.TOPIC_METRICS), WindowSummary.class), firstCompared, lastWindow));
+      assertThat(committed(config.get(ArbiterConfig.TOPIC_DEAD_LETTERS), DeadLetter.class)).isEmpty();
+    }
+  }
+
+  /** The running example with a three-window latency rule and a plan that takes its looks over about eight windows. */
+  private static ExperimentDefinition definition(long start) {
+    ExperimentDefinition base = RunningExample.definition(start);
+    List<GuardrailRule> rules = new ArrayList<>();
+    for (GuardrailRule rule : base.getGuardrails()) {
+      rules.add(rule.getId().equals("latency") ? GuardrailRule.newBuilder(rule).setConsecutiveWindows(3).build() : rule);
+    }
+    return ExperimentDefinition.newBuilder(base).setGuardrails(rules)
+        .setPrimary(PrimaryMetricDesign.newBuilder(base.getPrimary()).setPlannedUnitsPerArm(600).build()).build();
+  }
+
+  private static long unitsEndingAfterTheCut(List<SpecificRecord> before, List<SpecificRecord> after) {
+    Set<String> started = new HashSet<>();
+    before.stream().filter(TurnEvent.class::isInstance).forEach(e -> started.add(Events.unitId(e)));
+    return after.stream().filter(OutcomeEvent.class::isInstance).filter(e -> started.contains(Events.unitId(e))).count();
+  }
+
+  private static List<String> describe(List<ControlCommand> commands, SupportBotTraffic traffic) {
+    return commands.stream().map(c -> c.getAction() + "/" + c.getRuleId() + "@" + (c.getWindowStart() == null ? "-"
+        : String.valueOf((c.getWindowStart() - traffic.windowStart(0)) / 60_000))).toList();
+  }
+
+  private static boolean latencyRollup(RuleVerdict verdict) {
+    return verdict.getRuleId().equals("latency") && verdict.getSegment().equals("*");
+  }
+
+  private static List<List<Object>> rollups(List<WindowSummary> summaries, long firstWindow, long lastWindow) {
+    return summaries.stream().filter(s -> s.getSegment().equals("*") && s.getWindowStart() >= firstWindow && s.getWindowStart() <= lastWindow)
+        .sorted(java.util.Comparator.comparing(WindowSummary::getWindowStart).thenComparing(WindowSummary::getVariantId))
+        .map(s -> List.<Object>of(s.getWindowStart(), s.getVariantId(), s.getTurns(), s.getUnits(), s.getNewUnits(),
+            String.valueOf(s.getMetrics().get("resolution_rate")), String.valueOf(s.getMetrics().get("latency_p95_ms"))))
+        .toList();
+  }
+
+  private static Set<String> ids(List<ControlCommand> commands) {
+    Set<String> ids = new HashSet<>();
+    commands.forEach(c -> ids.add(c.getCommandId()));
+    return ids;
+  }
+
+  private static JobGraph graph(ArbiterConfig config, GraphHooks hooks) {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(config));
+    Endpoints ends = KafkaEndpoints.of(config, false);
+    ArbiterJob.defineWorkflow(env, config, ends, hooks);
+    return env.getStreamGraph().getJobGraph();
+  }
+
+  private static <T extends SpecificRecord> List<T> committed(String topic, Class<T> type) {
+    return KafkaFixture.decodeAll(KafkaFixture.readCommitted(kafka.bootstrapServers(), topic), type);
+  }
+
+  /** Re-reads until the condition holds: output becomes visible when a checkpoint completes. */
+  private static <T> List<T> await(Supplier<List<T>> read, Predicate<List<T>> done) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    List<T> seen = read.get();
+    while (!done.test(seen)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not reached within 90 s; last read: " + seen);
+      }
+      seen = read.get();
+    }
+    return seen;
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> producer, ArbiterConfig config, List<SpecificRecord> events) {
+    for (SpecificRecord event : events) {
+      String topic = event instanceof OutcomeEvent ? config.get(ArbiterConfig.TOPIC_OUTCOMES) : config.get(ArbiterConfig.TOPIC_TURNS);
+      producer.send(new ProducerRecord<>(topic, Events.unitId(event).getBytes(), WireFormat.encode(event)));
+    }
+    producer.flush();
+  }
+
+  /**
+   * The newer build: a stage after the window aggregator that reports how late windows close, one
+   * before the decisions sink that counts commands, each with its own uid; the aggregator no longer
+   * chains with its sink, and the decisions sink joins the new stage's chain.
+   */
+  static final class NewerBuild implements GraphHooks {
+    @Override
+    public DataStream<WindowSummary> windows(SingleOutputStreamOperator<WindowSummary> windows) {
+      windows.disableChaining();
+      return windows.map(new WindowCloseLag()).returns(windows.getType()).uid("window-close-lag").name("window close lag");
+    }
+
+    @Override
+    public DataStream<ControlCommand> commands(DataStream<ControlCommand> commands) {
+      return commands.map(new CommandCount()).returns(commands.getType()).uid("decision-count").name("count decisions").startNewChain();
+    }
+  }
+
+  /** Gauge of the processing-time delay between a window's end and its summary. */
+  static final class WindowCloseLag extends RichMapFunction<WindowSummary, WindowSummary> {
+    private transient volatile long lagMs;
+
+    @Override
+    public void open(OpenContext openContext) {
+      getRuntimeContext().getMetricGroup().addGroup("arbiter").gauge("windowCloseLagMs", () -> lagMs);
+    }
+
+    @Override
+    public WindowSummary map(WindowSummary summary) {
+      lagMs = System.currentTimeMillis() - summary.getWindowEnd();
+      return summary;
+    }
+  }
+
+  /** Counter of the commands on their way to the decisions topic. */
+  static final class CommandCount extends RichMapFunction<ControlCommand, ControlCommand> {
+    private transient Counter commands;
+
+    @Override
+    public void open(OpenContext openContext) {
+      commands = getRuntimeContext().getMetricGroup().addGroup("arbiter").counter("commandsToSink");
+    }
+
+    @Override
+    public ControlCommand map(ControlCommand command) {
+      commands.inc();
+      return command;
+    }
+  }
+}
