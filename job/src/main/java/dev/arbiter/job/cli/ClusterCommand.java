@@ -18,10 +18,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -121,7 +123,7 @@ public final class ClusterCommand implements Runnable {
         out.println("starting Kafka (KRaft) ...");
         out.flush();
         kafka = KafkaProcess.start(dir.resolve("kafka"), layout.kafkaClasspath());
-        ArbiterConfig config = ArbiterConfig.defaults().with(ArbiterConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        ArbiterConfig config = jobConfig(kafka.bootstrapServers());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
           Topics.create(admin, config, partitions);
         }
@@ -160,6 +162,19 @@ public final class ClusterCommand implements Runnable {
         }
         throw e;
       }
+    }
+
+    /** The job's settings as the job will read them, so that the topics created are the ones it uses. */
+    private ArbiterConfig jobConfig(String bootstrap) {
+      Map<String, String> values = new LinkedHashMap<>();
+      for (int i = 0; i + 1 < jobArgs.size(); i++) {
+        String key = jobArgs.get(i).replaceFirst("^--", "");
+        if (ArbiterConfig.all().stream().anyMatch(setting -> setting.key().equals(key))) {
+          values.put(key, jobArgs.get(++i));
+        }
+      }
+      values.put(ArbiterConfig.BOOTSTRAP_SERVERS.key(), bootstrap);
+      return new ArbiterConfig(values).validated();
     }
 
     private static List<String> topics(ArbiterConfig config) {
@@ -241,7 +256,7 @@ public final class ClusterCommand implements Runnable {
           ProcessHandle process = ProcessHandle.of(Long.parseLong(pid)).orElseThrow();
           process.destroy();
           try {
-            process.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            process.onExit().get(30, TimeUnit.SECONDS);
           } catch (Exception e) {
             process.destroyForcibly();
           }

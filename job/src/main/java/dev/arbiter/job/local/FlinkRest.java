@@ -1,8 +1,5 @@
 package dev.arbiter.job.local;
 
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,7 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The parts of Flink's REST API that a cluster launcher and the fault tests need, over the JDK's HttpClient. */
 public final class FlinkRest {
@@ -110,6 +112,19 @@ public final class FlinkRest {
     JsonNode latest = stats.path("latest").path("completed");
     return new Checkpoints(counts.path("completed").asLong(), counts.path("failed").asLong(), counts.path("restored").asLong(),
         latest.path("id").asLong(-1), latest.path("state_size").asLong(-1), latest.path("checkpointed_size").asLong(-1));
+  }
+
+  /** Resource ids of the TaskManagers that run tasks of the job. */
+  public Set<String> taskManagersOf(String jobId) {
+    Set<String> ids = new TreeSet<>();
+    for (JsonNode vertex : get("/jobs/" + jobId).path("vertices")) {
+      for (JsonNode taskManager : get("/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/taskmanagers").path("taskmanagers")) {
+        if (taskManager.path("status").asText().equals("RUNNING")) {
+          ids.add(taskManager.path("taskmanager-id").asText());
+        }
+      }
+    }
+    return ids;
   }
 
   /** Number of TaskManagers registered at the resource manager. */

@@ -61,7 +61,7 @@ public final class StandaloneCluster implements AutoCloseable {
   private final Configuration configuration;
   private final FlinkRest rest;
   private Process jobManager;
-  private final List<Process> taskManagers = new ArrayList<>();
+  private final Map<String, Process> taskManagers = new LinkedHashMap<>();
   private int taskManagersStarted;
 
   private StandaloneCluster(Path workDir, Layout layout, Map<String, String> settings) {
@@ -140,11 +140,11 @@ public final class StandaloneCluster implements AutoCloseable {
 
   /** Pids of the TaskManagers this object started that are still alive. */
   public List<Long> taskManagerPids() {
-    return taskManagers.stream().filter(Process::isAlive).map(Process::pid).toList();
+    return taskManagers.values().stream().filter(Process::isAlive).map(Process::pid).toList();
   }
 
-  /** Starts one more TaskManager process and waits until it has registered; returns its pid. */
-  public long startTaskManager() {
+  /** Starts one more TaskManager process and waits until it has registered; returns its resource id, {@code taskmanager-<n>}. */
+  public String startTaskManager() {
     TaskExecutorProcessSpec spec = TaskExecutorProcessUtils.processSpecFromConfig(configuration);
     List<String> command = new ArrayList<>();
     int index = ++taskManagersStarted;
@@ -156,19 +156,23 @@ public final class StandaloneCluster implements AutoCloseable {
     command.add("--configDir");
     command.add(confDir.toString());
     command.addAll(split(TaskExecutorProcessUtils.generateDynamicConfigsStr(spec)));
+    String resourceId = "taskmanager-" + index;
+    command.add("-D");
+    command.add("taskmanager.resource-id=" + resourceId);
     Process process = launch(command, workDir.resolve("log").resolve("taskmanager-" + index + ".out"));
-    taskManagers.add(process);
+    taskManagers.put(resourceId, process);
     ChildProcesses.awaitLine(process, log, TM_REGISTERED, START_TIMEOUT, "TaskManager " + index);
-    return process.pid();
+    return resourceId;
   }
 
-  /** SIGKILLs the oldest live TaskManager and waits until the process is gone; returns its pid. */
-  public long killTaskManager() {
-    Process victim = taskManagers.stream().filter(Process::isAlive).findFirst()
-        .orElseThrow(() -> new IllegalStateException("no live TaskManager to kill"));
+  /** SIGKILLs the TaskManager with this resource id (as Flink's REST API names it) and waits until the process is gone. */
+  public void killTaskManager(String resourceId) {
+    Process victim = taskManagers.get(resourceId);
+    if (victim == null || !victim.isAlive()) {
+      throw new IllegalStateException("no live TaskManager " + resourceId);
+    }
     victim.destroyForcibly();
     victim.onExit().join();
-    return victim.pid();
   }
 
   /** Polls {@code condition} every 100 ms until it holds; fails after {@code timeout} with {@code what}. */
@@ -194,7 +198,7 @@ public final class StandaloneCluster implements AutoCloseable {
   /** Stops every TaskManager, then the JobManager (SIGTERM, SIGKILL after a grace period). */
   @Override
   public void close() {
-    for (Process taskManager : taskManagers) {
+    for (Process taskManager : taskManagers.values()) {
       ChildProcesses.terminate(taskManager.toHandle(), Duration.ofSeconds(20));
     }
     if (jobManager != null) {
