@@ -65,9 +65,15 @@ public final class ArbiterJob {
 
   private ArbiterJob() {}
 
-  /** `flink run` entry point; the same as `arbiter run`. */
+  /**
+   * `flink run` and REST (/jars/:id/run) entry point; the same as `arbiter run`. It never calls
+   * System.exit: a jar run through the REST API runs this method inside the JobManager.
+   */
   public static void main(String[] args) {
-    System.exit(ArbiterCli.execute(prepend("run", args)));
+    int exit = ArbiterCli.execute(prepend("run", args));
+    if (exit != 0) {
+      throw new IllegalStateException("arbiter run exited with " + exit + " (its message is above)");
+    }
   }
 
   private static String[] prepend(String first, String[] rest) {

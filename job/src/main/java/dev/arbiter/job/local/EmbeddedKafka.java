@@ -54,6 +54,25 @@ public final class EmbeddedKafka implements AutoCloseable {
     this.adminPassword = adminPassword;
   }
 
+  /**
+   * Starts a broker on the given ports over a log directory that outlives it: formatted on first
+   * use and reused after, so a broker process can be stopped and started again on the same data.
+   */
+  public static EmbeddedKafka startAt(Path logDir, int port, int controllerPort) {
+    try {
+      Files.createDirectories(logDir);
+      EmbeddedKafka kafka = new EmbeddedKafka(logDir, port, false, Map.of());
+      kafka.controllerPort = controllerPort;
+      if (!Files.exists(logDir.resolve("meta.properties"))) {
+        kafka.format();
+      }
+      kafka.startServer();
+      return kafka;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Starts a broker on a free port with a fresh log directory that {@link #close()} deletes. */
   public static EmbeddedKafka start() {
     return start(Map.of());
@@ -181,7 +200,9 @@ public final class EmbeddedKafka implements AutoCloseable {
   private int controllerPort;
 
   private void format() throws IOException {
-    controllerPort = freePort();
+    if (controllerPort == 0) {
+      controllerPort = freePort();
+    }
     Path config = logDir.resolve("server.properties");
     try (Writer writer = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
       properties(controllerPort).store(writer, "arbiter embedded kafka");
@@ -239,7 +260,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       socket.setReuseAddress(true);
       return socket.getLocalPort();

@@ -38,6 +38,13 @@ class ArbiterCliTest {
   }
 
   @Test
+  void clusterStatusAndDownWithoutAClusterSayHowToStartOne(@TempDir Path dir) {
+    assertOneLineUserError(run("cluster", "status", "--state-dir", dir.toString()), "no cluster is up");
+    assertOneLineUserError(run("cluster", "down", "--state-dir", dir.toString()), "start one with: arbiter cluster up");
+    assertOneLineUserError(run("cluster"), "name a subcommand: up, status, down");
+  }
+
+  @Test
   void unknownOptionIsOneLine() {
     assertOneLineUserError(run("run", "--bootstrap-server", "x:1"), "Unknown option");
   }
