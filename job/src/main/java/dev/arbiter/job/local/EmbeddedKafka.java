@@ -61,7 +61,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   public static EmbeddedKafka startAt(Path logDir, int port, int controllerPort) {
     try {
       Files.createDirectories(logDir);
-      EmbeddedKafka kafka = new EmbeddedKafka(logDir, port, false, Map.of());
+      EmbeddedKafka kafka = new EmbeddedKafka(logDir, port, false, Map.of(), null, null);
       kafka.controllerPort = controllerPort;
       if (!Files.exists(logDir.resolve("meta.properties"))) {
         kafka.format();
