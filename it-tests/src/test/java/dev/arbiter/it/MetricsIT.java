@@ -36,32 +36,24 @@ import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.groups.AbstractMetricGroup;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
  * Arbiter's Flink metrics on a real run: `arbiter simulate` puts a scenario's traffic on a real
- * broker, the job reads it on a MiniCluster with an in-memory metric reporter, and every counter
+ * broker, the job reads it on a local Flink cluster with an in-memory metric reporter, and every counter
  * in the "arbiter" group equals what the job wrote to its output topics. The names are checked in
  * the form the Prometheus reporter exports, against the Grafana dashboard of docker/flink-cluster.
  */
 class MetricsIT {
   static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
   static final String EXPERIMENT = "support-bot-mobile-safety";
-
-  @RegisterExtension
-  static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-      .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
-      .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
   static EmbeddedKafka kafka;
   static ArbiterConfig config;
@@ -101,7 +93,9 @@ class MetricsIT {
           .setLatencyMs(900).build()));
     }
 
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(config));
+    // A local cluster of its own, started with the in-memory reporter.
+    Configuration flink = REPORTER.addToConfiguration(ArbiterJob.flinkConfiguration(config));
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
     ArbiterJob.defineWorkflow(env, config, KafkaEndpoints.of(config, true));
     JobClient job = env.executeAsync("arbiter-metrics-it");
     job.getJobExecutionResult().get();
@@ -202,7 +196,7 @@ class MetricsIT {
   }
 
   /**
-   * Every counter of the "arbiter" groups (this class's MiniCluster runs one job), named as the
+   * Every counter of the "arbiter" groups (this class's cluster runs one job), named as the
    * Prometheus reporter names it (flink_ + logical scope + name, key-value groups as labels),
    * summed over subtasks.
    */
