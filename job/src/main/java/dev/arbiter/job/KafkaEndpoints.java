@@ -37,11 +37,7 @@ public final class KafkaEndpoints {
     // The registry is always read whole: a compacted topic is the current state of all definitions.
     KafkaSource<Ingested> registry = source(config, decoder, java.util.List.of(config.get(ArbiterConfig.TOPIC_EXPERIMENTS)),
         OffsetsInitializer.earliest(), bounded);
-    // A bounded run holds event time until the registry is read whole, as a backtest does: a start-up
-    // timeout would race the registry reader on a busy machine, and events held for a definition
-    // that comes after their windows closed would all be late.
-    return new Endpoints(events, registry,
-        bounded ? RegistryWatermarks.untilFullyRead() : RegistryWatermarks.afterBootstrap(REGISTRY_BOOTSTRAP_MS),
+    return new Endpoints(events, registry, RegistryWatermarks.afterBootstrap(REGISTRY_BOOTSTRAP_MS),
         AvroKafkaSinks.<ControlCommand>create(target(config, ArbiterConfig.TOPIC_DECISIONS, "decisions"), ControlCommand::getExperimentId),
         AvroKafkaSinks.<WindowSummary>create(target(config, ArbiterConfig.TOPIC_METRICS, "metrics"), WindowSummary::getExperimentId),
         AvroKafkaSinks.<RuleVerdict>create(target(config, ArbiterConfig.TOPIC_METRICS, "verdicts"), RuleVerdict::getExperimentId),
