@@ -5,7 +5,12 @@ import java.util.Map;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 
-/** Arbiter's counters in the operator's metric group "arbiter", with one counter per labelled reason. */
+/**
+ * Arbiter's counters in the operator's metric group "arbiter". A labelled counter lives in a
+ * key-value group (Flink's {@code addGroup(key, value)}), so the Prometheus reporter exports one
+ * metric with the label, e.g. {@code flink_taskmanager_job_task_operator_arbiter_reason_deadLetters{reason="unknown_variant"}},
+ * and the Flink UI shows it as {@code arbiter.reason.unknown_variant.deadLetters}.
+ */
 final class Counters {
   static final String GROUP = "arbiter";
 
@@ -20,8 +25,18 @@ final class Counters {
     return byName.computeIfAbsent(name, group::counter);
   }
 
-  /** A counter such as deadLetters.unknown_variant: Flink's reporters show the reason in the name. */
-  void inc(String name, String label) {
-    byName.computeIfAbsent(name + "." + label, key -> group.addGroup(name).counter(label)).inc();
+  /** Counts one occurrence of {@code name} with the label {@code key=value}. */
+  void inc(String name, String key, String value) {
+    byName.computeIfAbsent(name + "\u0000" + key + "\u0000" + value, id -> group.addGroup(key, value).counter(name)).inc();
+  }
+
+  /** A record sent to the dead-letter output, by its reason code. */
+  void deadLetter(String reason) {
+    inc("deadLetters", "reason", reason);
+  }
+
+  /** A command emitted, by its action. */
+  void command(String action) {
+    inc("commands", "action", action);
   }
 }

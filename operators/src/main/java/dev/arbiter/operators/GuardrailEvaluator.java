@@ -155,7 +155,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     Streak.Step step = streak.record(verdict.kind(), rule.getConsecutiveWindows(), rule.getRecoveryWindows());
     if (step != Streak.Step.NONE) {
       ControlCommand command = Commands.guardrail(definition, guardrail, level, treatment, control, verdict, step, streak.breaches);
-      counters.inc("commands", command.getAction());
+      counters.command(command.getAction());
       out.collect(command);
     }
     ctx.output(Outputs.VERDICTS, Commands.verdict(definition, rule, level, variant, any, verdict, streak.breaches));
@@ -181,7 +181,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
       RateTally treatmentTally = tally(rule.getId() + "|" + variant.getId() + "|" + segment, guardrail.rateCounts(treatment));
       Verdict verdict = guardrail.evaluateNonInferiority(treatmentTally, controlTally);
       if (verdict.kind() == Verdict.Kind.INCONCLUSIVE || treatment == null) {
-        counters.inc("inconclusiveWindows", verdict.reason() == null ? "treatment_without_traffic" : verdict.reason());
+        counters.inc("inconclusiveWindows", "reason", verdict.reason() == null ? "treatment_without_traffic" : verdict.reason());
         ctx.output(Outputs.VERDICTS, Commands.verdict(definition, rule, level, variant.getId(), any, verdict, 0));
         continue;
       }
@@ -237,13 +237,13 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     for (SequentialMonitor.Look look : looks) {
       List<SecondaryRead> reads = reads(definition, look.variant());
       SimpsonGuard.Reading simpson = Metrics.RATES.contains(metric) ? simpson(definition, look) : null;
-      counters.inc("looks", look.outcome().name());
+      counters.inc("looks", "outcome", look.outcome().name());
       ctx.output(Outputs.LOOKS, Commands.look(definition, look, any.getWindowEnd(), reads,
           simpson == null || Double.isNaN(simpson.mixPValue()) ? null : simpson.mixPValue(), simpson == null ? null : simpson.warning()));
       if (look.outcome() != SequentialMonitor.Outcome.CONTINUE && look.outcome() != SequentialMonitor.Outcome.EFFICACY_BLOCKED_BY_SRM) {
         ControlCommand stop = Commands.sequentialStop(definition, look, any.getWindowStart(), any.getWindowEnd(),
             simpson == null ? null : simpson.warning());
-        counters.inc("commands", stop.getAction());
+        counters.command(stop.getAction());
         out.collect(stop);
       }
     }
@@ -255,7 +255,9 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
       for (int i = 0; i < shares.length; i++) {
         allocation.put(variants.get(i), shares[i]);
       }
-      out.collect(Commands.setAllocation(definition, allocation, any.getWindowStart(), any.getWindowEnd()));
+      ControlCommand allocationCommand = Commands.setAllocation(definition, allocation, any.getWindowStart(), any.getWindowEnd());
+      counters.command(allocationCommand.getAction());
+      out.collect(allocationCommand);
     }
   }
 
@@ -384,7 +386,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     }
     if (monitor.add(newUnits, shares, definition.getSrmAlpha())) {
       ControlCommand halt = Commands.srmHalt(definition, monitor, any.getWindowStart(), any.getWindowEnd());
-      counters.inc("commands", halt.getAction());
+      counters.command(halt.getAction());
       out.collect(halt);
     }
     sampleRatio.update(monitor);
@@ -413,7 +415,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
             ? Verdict.inconclusive(threshold, 0, "baseline_warming_up")
             : guardrail.evaluate(treatment, control, threshold);
         if (verdict.kind() == Verdict.Kind.INCONCLUSIVE) {
-          counters.inc("inconclusiveWindows", verdict.reason());
+          counters.inc("inconclusiveWindows", "reason", verdict.reason());
           ctx.output(Outputs.VERDICTS, Commands.verdict(definition, rule, level, variant.getId(), any, verdict, 0));
           continue;
         }

@@ -73,7 +73,7 @@ public class PendingExperiments extends KeyedBroadcastProcessFunction<String, In
     List<Ingested> keep = new ArrayList<>();
     for (Ingested in : pending.get()) {
       if (in.eventTime() + holdMs <= timestamp) {
-        counters.inc("deadLetters", Rejection.UNKNOWN_EXPERIMENT.code());
+        counters.deadLetter(Rejection.UNKNOWN_EXPERIMENT.code());
         ctx.output(Outputs.DEAD_LETTERS, Rejections.deadLetter(in, new TurnChecks.Problem(Rejection.UNKNOWN_EXPERIMENT,
             "experiment '" + ctx.getCurrentKey() + "' is not registered; waited " + holdMs / 1000 + " s of event time for its definition")));
       } else {
@@ -87,7 +87,7 @@ public class PendingExperiments extends KeyedBroadcastProcessFunction<String, In
       Collector<Observation> out) {
     Admission.Result admitted = Admission.admit(in, definition);
     if (admitted.problem() != null) {
-      counters.inc("deadLetters", admitted.problem().rejection().code());
+      counters.deadLetter(admitted.problem().rejection().code());
       deadLetters.accept(Rejections.deadLetter(in, admitted.problem()));
     } else {
       out.collect(admitted.observation());

@@ -1,5 +1,6 @@
 package dev.arbiter.operators;
 
+import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.core.Commands;
 import dev.arbiter.core.Ingested;
@@ -27,12 +28,12 @@ public class RegistryGate extends ProcessFunction<Ingested, ExperimentDefinition
   @Override
   public void processElement(Ingested in, Context ctx, Collector<ExperimentDefinition> out) {
     if (in.deadLetter != null) {
-      counters.inc("deadLetters", in.deadLetter.getReason());
+      counters.deadLetter(in.deadLetter.getReason());
       ctx.output(Outputs.DEAD_LETTERS, in.deadLetter);
       return;
     }
     if (in.definition == null) {
-      counters.inc("deadLetters", Rejection.UNEXPECTED_RECORD_TYPE.code());
+      counters.deadLetter(Rejection.UNEXPECTED_RECORD_TYPE.code());
       ctx.output(Outputs.DEAD_LETTERS, Ingested.deadLetter(Rejection.UNEXPECTED_RECORD_TYPE,
           "the registry topic carries ExperimentDefinition records only", null,
           in.sourceTopic, in.sourcePartition, in.sourceOffset, null, null));
@@ -42,10 +43,12 @@ public class RegistryGate extends ProcessFunction<Ingested, ExperimentDefinition
     Registration.Result registration = Registration.register(definition);
     if (!registration.ok()) {
       String reason = String.join("; ", registration.problems());
-      counters.inc("deadLetters", Rejection.INVALID_DEFINITION.code());
+      counters.deadLetter(Rejection.INVALID_DEFINITION.code());
       ctx.output(Outputs.DEAD_LETTERS, Ingested.deadLetter(Rejection.INVALID_DEFINITION, reason,
           WireFormat.encode(definition), in.sourceTopic, in.sourcePartition, in.sourceOffset, definition.getExperimentId(), null));
-      ctx.output(Outputs.COMMANDS, Commands.registrationRejected(definition, reason, definition.getStartTime()));
+      ControlCommand rejected = Commands.registrationRejected(definition, reason, definition.getStartTime());
+      counters.command(rejected.getAction());
+      ctx.output(Outputs.COMMANDS, rejected);
       return;
     }
     counters.counter("definitionsAccepted").inc();

@@ -26,7 +26,7 @@ public class TurnRouter extends BroadcastProcessFunction<Ingested, ExperimentDef
   public void processElement(Ingested in, ReadOnlyContext ctx, Collector<Observation> out) throws Exception {
     counters.counter("eventsIn").inc();
     if (in.deadLetter != null) {
-      counters.inc("deadLetters", in.deadLetter.getReason());
+      counters.deadLetter(in.deadLetter.getReason());
       ctx.output(Outputs.DEAD_LETTERS, in.deadLetter);
       return;
     }
@@ -38,7 +38,7 @@ public class TurnRouter extends BroadcastProcessFunction<Ingested, ExperimentDef
     }
     Admission.Result admitted = Admission.admit(in, definition);
     if (admitted.problem() != null) {
-      counters.inc("deadLetters", admitted.problem().rejection().code());
+      counters.deadLetter(admitted.problem().rejection().code());
       ctx.output(Outputs.DEAD_LETTERS, Rejections.deadLetter(in, admitted.problem()));
       return;
     }

@@ -81,6 +81,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
         state.definitionVersion = event.definitionVersion;
         unit.update(state);
         event.newUnit = true;
+        counters.inc("units", "experiment", event.experimentId);
       } else if (!state.variant.equals(event.variantId)) {
         event.leaked = true;
         if (!state.leaked) {
@@ -189,7 +190,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
   }
 
   private void reject(Context ctx, Observation event, Rejection rejection, String detail) {
-    counters.inc("deadLetters", rejection.code());
+    counters.deadLetter(rejection.code());
     DeadLetter letter = Ingested.deadLetter(rejection, detail, null, event.sourceTopic, event.sourcePartition,
         event.sourceOffset, event.experimentId, event.eventTime);
     ctx.output(Outputs.DEAD_LETTERS, letter);

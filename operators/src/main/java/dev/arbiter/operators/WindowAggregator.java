@@ -47,7 +47,8 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
     if (close <= watermark) {
       // One dead letter per turn: every turn has exactly one rollup observation.
       if (Segments.ROLLUP.equals(turn.segment)) {
-        counters.inc("deadLetters", Rejection.LATE_EVENT.code());
+        counters.inc("lateEvents", "handling", "dead_lettered");
+        counters.deadLetter(Rejection.LATE_EVENT.code());
         ctx.output(Outputs.DEAD_LETTERS, Ingested.deadLetter(Rejection.LATE_EVENT,
             "request " + turn.requestId + " arrived after window [" + start + ", " + (start + turn.windowMs)
                 + ") of variant " + turn.variantId + " closed (watermark " + watermark + ")",
@@ -60,7 +61,12 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
       stats = new WindowStats(start, turn.windowMs, turn.allowedLatenessMs, turn.definitionVersion);
       ctx.timerService().registerEventTimeTimer(close);
     }
-    stats.add(turn, start + turn.windowMs - 1 <= watermark);
+    boolean late = start + turn.windowMs - 1 <= watermark;
+    if (late && Segments.ROLLUP.equals(turn.segment)) {
+      // Past the window's end but within its allowed lateness: counted in the window (late_events).
+      counters.inc("lateEvents", "handling", "in_window");
+    }
+    stats.add(turn, late);
     windows.put(start, stats);
   }
 

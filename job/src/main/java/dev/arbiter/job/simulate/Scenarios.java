@@ -21,9 +21,12 @@ public final class Scenarios {
    */
   static final int RECOVERY_WINDOWS = 3;
 
-  /** One scenario: the definition it is judged by and a generator of its traffic. */
+  /**
+   * One scenario: the definition it is judged by, a generator of its traffic (by seed), and the
+   * effects and judge share behind it, so a load generator can replay them at another rate.
+   */
   public record Scenario(String name, String description, ExperimentDefinition definition,
-      Function<Long, SupportBotTraffic> traffic) {}
+      Function<Long, SupportBotTraffic> traffic, List<Effect> effects, double judgeShare) {}
 
   private Scenarios() {}
 
@@ -76,7 +79,8 @@ public final class Scenarios {
     // Guardrail scenarios carry no primary design, as a guardrail-only canary: only the rules speak.
     ExperimentDefinition definition = ExperimentDefinition.newBuilder(base)
         .setExperimentId("support-bot-" + name).setAssignmentSalt("support-bot-" + name).setGuardrails(rules).setPrimary(null).build();
-    return new Scenario(name, description, definition, seed -> traffic(definition, seed, conversations, effects, judgeShare));
+    return new Scenario(name, description, definition, seed -> traffic(definition, seed, conversations, effects, judgeShare),
+        List.copyOf(effects), judgeShare);
   }
 
   /** A primary-metric scenario: the running example's design and no guardrail, so only the sequential monitor speaks. */
@@ -88,7 +92,7 @@ public final class Scenarios {
       effects.add(new Effect.ResolutionShift("treatment", 0, SEQUENTIAL_WINDOWS, shift));
     }
     return new Scenario(name, description, definition,
-        seed -> new SupportBotTraffic(definition, seed, SEQUENTIAL_WINDOWS, w -> 170, effects, 0, 0));
+        seed -> new SupportBotTraffic(definition, seed, SEQUENTIAL_WINDOWS, w -> 170, effects, 0, 0), List.copyOf(effects), 0);
   }
 
   /** A continuous primary: each conversation's mean helpfulness, 4.2 for control and 3.9 for the treatment. */
@@ -100,7 +104,7 @@ public final class Scenarios {
         .build();
     List<Effect> effects = List.of(new Effect.JudgeDrop("treatment", 0, SEQUENTIAL_WINDOWS, -0.3));
     return new Scenario(name, "treatment helpfulness per conversation drops by 0.3 points, tested on unit means", definition,
-        seed -> new SupportBotTraffic(definition, seed, 12, w -> 170, effects, 1.0, 120_000));
+        seed -> new SupportBotTraffic(definition, seed, 12, w -> 170, effects, 1.0, 120_000), effects, 1.0);
   }
 
   private static SupportBotTraffic traffic(ExperimentDefinition definition, long seed, int conversations, List<Effect> effects,
