@@ -80,14 +80,29 @@ class HostileInputIT {
   static ArbiterConfig hostile;
   static JobExecutionResult referenceRun;
   static JobExecutionResult hostileRun;
+  static boolean attempted;
   /** Each corpus entry with where it was written. */
   static final List<Sent> sent = new ArrayList<>();
 
   record Sent(HostileCorpus.Entry entry, String topic, int partition, long offset) {}
 
   @BeforeAll
-  static void runTheValidTrafficAloneAndWithTheCorpus() throws Exception {
+  static void startKafka() {
     kafka = EmbeddedKafka.start();
+  }
+
+  /**
+   * Runs both jobs once, from the first test: only inside a test does the extension's MiniCluster
+   * (the one with the metric reporter) serve getExecutionEnvironment().
+   */
+  static synchronized void runTheValidTrafficAloneAndWithTheCorpus() throws Exception {
+    if (hostileRun != null) {
+      return;
+    }
+    if (attempted) {
+      throw new IllegalStateException("the jobs failed in an earlier test; see its failure");
+    }
+    attempted = true;
     reference = config("reference.", "reference");
     hostile = config("", "hostile");
     // Recent event times: the job rejects event times far from the Kafka record timestamp.
@@ -131,13 +146,15 @@ class HostileInputIT {
   }
 
   @Test
-  void theCorpusHoldsAtLeast25KindsOfBadRecord() {
+  void theCorpusHoldsAtLeast25KindsOfBadRecord() throws Exception {
+    runTheValidTrafficAloneAndWithTheCorpus();
     assertThat(sent).extracting(s -> s.entry().kind()).doesNotHaveDuplicates().hasSizeGreaterThanOrEqualTo(25);
     assertThat(sent.stream().map(s -> s.entry().reason()).distinct().count()).isGreaterThanOrEqualTo(15);
   }
 
   @Test
-  void theJobNeverRestarts() {
+  void theJobNeverRestarts() throws Exception {
+    runTheValidTrafficAloneAndWithTheCorpus();
     // Without a restart strategy a failure fails the job, and execute() would have thrown.
     assertThat(hostileRun.getNetRuntime()).isPositive();
     Map<String, Metric> metrics = metricsOf("arbiter-hostile");
@@ -147,7 +164,8 @@ class HostileInputIT {
   }
 
   @Test
-  void everyBadRecordIsDeadLetteredWithItsReasonAndSourceOffset() {
+  void everyBadRecordIsDeadLetteredWithItsReasonAndSourceOffset() throws Exception {
+    runTheValidTrafficAloneAndWithTheCorpus();
     assertThat(deadLetters(reference)).as("the valid traffic alone has no dead letters").isEmpty();
     List<DeadLetter> letters = deadLetters(hostile);
     Map<String, List<DeadLetter>> bySource = letters.stream()
@@ -167,7 +185,8 @@ class HostileInputIT {
   }
 
   @Test
-  void deadLetterCountersMatchTheDeadLetterTopic() {
+  void deadLetterCountersMatchTheDeadLetterTopic() throws Exception {
+    runTheValidTrafficAloneAndWithTheCorpus();
     Map<String, Long> onTopic = new TreeMap<>(deadLetters(hostile).stream()
         .collect(Collectors.groupingBy(DeadLetter::getReason, Collectors.counting())));
     Map<String, Long> expected = new TreeMap<>(sent.stream()
@@ -183,7 +202,8 @@ class HostileInputIT {
   }
 
   @Test
-  void theValidTrafficsCommandsAreIdenticalToARunWithoutTheCorpus() {
+  void theValidTrafficsCommandsAreIdenticalToARunWithoutTheCorpus() throws Exception {
+    runTheValidTrafficAloneAndWithTheCorpus();
     List<ControlCommand> alone = commands(reference);
     List<ControlCommand> withCorpus = commands(hostile);
     assertThat(alone).extracting(ControlCommand::getAction).contains("PAUSE_EXPOSURE");
