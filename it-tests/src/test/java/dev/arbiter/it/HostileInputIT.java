@@ -8,6 +8,7 @@ import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.JudgeScoreEvent;
 import dev.arbiter.avro.OutcomeEvent;
 import dev.arbiter.avro.TurnEvent;
+import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.job.ArbiterConfig;
 import dev.arbiter.job.ArbiterJob;
 import dev.arbiter.job.KafkaEndpoints;
@@ -29,7 +30,6 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.metrics.Counter;
@@ -59,11 +59,14 @@ import org.junit.jupiter.api.io.TempDir;
  * The hostile-input corpus ({@link HostileCorpus}) interleaved with valid traffic, on a real KRaft
  * broker and the job on a Flink MiniCluster with RocksDB and exactly-once sinks. The same valid
  * traffic also runs alone, as a second job on its own topics, as the reference. The job runs with
- * no restart strategy, so any failure would fail it instead of being retried away.
+ * no restart strategy, so any failure would fail it instead of being retried away. Some valid
+ * turns are written in the older schema TurnEvent v1, in both runs: they must decode and count.
  */
 class HostileInputIT {
   static final long SEED = 11;
   static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+  /** Every this many records of the valid traffic, a turn is written in the older schema TurnEvent v1. */
+  static final int OLDER_SCHEMA_EVERY = 97;
 
   static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
 
@@ -81,6 +84,7 @@ class HostileInputIT {
   static JobExecutionResult referenceRun;
   static JobExecutionResult hostileRun;
   static boolean attempted;
+  static long validTurns;
   /** Each corpus entry with where it was written. */
   static final List<Sent> sent = new ArrayList<>();
 
@@ -113,6 +117,7 @@ class HostileInputIT {
     List<SpecificRecord> traffic = new ArrayList<>();
     new SupportBotTraffic(scenario.definition(), SEED, 7, w -> 170, List.of(new Effect.JudgeDrop("treatment", 3, 7, -1.0)), 1.0, 120_000)
         .forEachRemaining(traffic::add);
+    validTurns = traffic.stream().filter(TurnEvent.class::isInstance).count();
     try (Admin admin = kafka.admin()) {
       Topics.create(admin, reference, 2);
       Topics.create(admin, hostile, 2);
@@ -180,6 +185,7 @@ class HostileInputIT {
         softly.assertThat(found.get(0).getRaw().remaining()).as(s.entry().kind() + " raw bytes").isLessThanOrEqualTo(64 * 1024);
       }
     }
+    // No more: none of the valid traffic, including its turns written in TurnEvent v1, is refused.
     softly.assertThat(letters).as("dead letters, one per bad record and no more").hasSize(sent.size());
     softly.assertAll();
   }
@@ -226,6 +232,29 @@ class HostileInputIT {
       }
     });
     return found;
+  }
+
+  @Test
+  void everyValidTurnCountsOnceAndTheWindowsEqualThoseOfTheRunWithoutTheCorpus() throws Exception {
+    runTheValidTrafficAloneAndWithTheCorpus();
+    List<WindowSummary> alone = windows(reference);
+    List<WindowSummary> withCorpus = windows(hostile);
+    // The rollup of every variant holds each valid turn once: v1 turns counted, no repeat or bad record counted.
+    assertThat(withCorpus.stream().filter(w -> w.getSegment().equals("*")).mapToLong(WindowSummary::getTurns).sum())
+        .isEqualTo(validTurns);
+    assertThat(withCorpus).extracting(HostileInputIT::content).containsExactlyInAnyOrderElementsOf(
+        alone.stream().map(HostileInputIT::content).toList());
+  }
+
+  /** What a window summary says, without where it was written. */
+  private static String content(WindowSummary window) {
+    return window.getVariantId() + "|" + window.getSegment() + "|" + window.getWindowStart() + "|" + window.getTurns() + "|"
+        + window.getUnits() + "|" + window.getNewUnits() + "|" + new TreeMap<>(window.getMetrics());
+  }
+
+  private static List<WindowSummary> windows(ArbiterConfig config) {
+    return KafkaFixture.decodeAll(KafkaFixture.readCommitted(kafka.bootstrapServers(), config.get(ArbiterConfig.TOPIC_METRICS)),
+        WindowSummary.class);
   }
 
   private static ArbiterConfig config(String prefix, String name) {
@@ -284,7 +313,10 @@ class HostileInputIT {
           : event instanceof OutcomeEvent ? config.get(ArbiterConfig.TOPIC_OUTCOMES) : config.get(ArbiterConfig.TOPIC_TURNS);
       String key = event instanceof TurnEvent t ? t.getUnitId() : event instanceof OutcomeEvent o ? o.getUnitId()
           : ((JudgeScoreEvent) event).getUnitId();
-      producer.send(new ProducerRecord<>(topic, key.getBytes(), WireFormat.encode(event)));
+      // Some producers are still on TurnEvent v1: those turns are valid traffic and must count, in both runs.
+      boolean olderProducer = event instanceof TurnEvent && i % OLDER_SCHEMA_EVERY == 0;
+      byte[] value = olderProducer ? HostileCorpus.olderSchema((TurnEvent) event) : WireFormat.encode(event);
+      producer.send(new ProducerRecord<>(topic, key.getBytes(), value));
       if (event instanceof TurnEvent t) {
         lastTurn = t;
       } else if (event instanceof OutcomeEvent o) {
