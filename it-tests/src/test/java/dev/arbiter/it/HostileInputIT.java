@@ -109,10 +109,10 @@ class HostileInputIT {
     attempted = true;
     reference = config("reference.", "reference");
     hostile = config("", "hostile");
-    // Recent event times: the job rejects event times far from the Kafka record timestamp.
     long began = System.nanoTime();
     // The judge-drop scenario's experiment and rule, shortened to 7 windows: the drop from window 3 on
-    // gives an ALERT and then a PAUSE_EXPOSURE.
+    // gives an ALERT and then a PAUSE_EXPOSURE. Recent event times: the job rejects event times far
+    // from the Kafka record timestamp.
     Scenarios.Scenario scenario = Scenarios.named("judge-drop", System.currentTimeMillis() - 30 * 60_000);
     List<SpecificRecord> traffic = new ArrayList<>();
     new SupportBotTraffic(scenario.definition(), SEED, 7, w -> 170, List.of(new Effect.JudgeDrop("treatment", 3, 7, -1.0)), 1.0, 120_000)
