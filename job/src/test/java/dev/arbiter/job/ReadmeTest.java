@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The README is the front door: its option table and test command must stay true. */
+/** The README is the front door: its option table, dead-letter reasons and test command must stay true. */
 class ReadmeTest {
   static String readme() throws Exception {
     return Files.readString(Path.of("..", "README.md"));
@@ -27,5 +27,13 @@ class ReadmeTest {
   void ciRunsTheReadmeTestCommand() throws Exception {
     assertThat(readme()).contains("mvn -B verify");
     assertThat(Files.readString(Path.of("..", ".ci", "run"))).contains("\nmvn -B verify\n");
+  }
+
+  @Test
+  void deadLetterTableNamesEveryReason() throws Exception {
+    String readme = readme();
+    for (dev.arbiter.wire.Rejection rejection : dev.arbiter.wire.Rejection.values()) {
+      assertThat(readme).as("README's dead-letter table").contains("| `" + rejection.code() + "` |");
+    }
   }
 }

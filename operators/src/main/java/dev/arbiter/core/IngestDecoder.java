@@ -105,8 +105,18 @@ public final class IngestDecoder implements Serializable {
       }
       ingested.turn = turn;
     } else if (record instanceof OutcomeEvent outcome) {
+      TurnChecks.Problem problem = linked(outcome.getExperimentId(), null, outcome.getEventTime(), recordTimestamp);
+      if (problem != null) {
+        return Ingested.rejected(problem.rejection(), problem.detail(), raw, topic, partition, offset,
+            outcome.getExperimentId(), outcome.getEventTime());
+      }
       ingested.outcome = outcome;
     } else if (record instanceof JudgeScoreEvent judge) {
+      TurnChecks.Problem problem = linked(judge.getExperimentId(), judge.getRequestId(), judge.getEventTime(), recordTimestamp);
+      if (problem != null) {
+        return Ingested.rejected(problem.rejection(), problem.detail(), raw, topic, partition, offset,
+            judge.getExperimentId(), judge.getEventTime());
+      }
       ingested.judge = judge;
     } else if (record instanceof ExperimentDefinition definition) {
       ingested.definition = definition;
@@ -115,6 +125,11 @@ public final class IngestDecoder implements Serializable {
           record.getSchema().getName() + " is an output record, not an input", raw, topic, partition, offset, null, null);
     }
     return ingested;
+  }
+
+  private TurnChecks.Problem linked(String experimentId, String requestId, long eventTime, long recordTimestamp) {
+    TurnChecks.Problem problem = TurnChecks.checkLinked(experimentId, requestId, eventTime);
+    return problem != null ? problem : skew(eventTime, recordTimestamp);
   }
 
   private TurnChecks.Problem skew(long eventTime, long recordTimestamp) {

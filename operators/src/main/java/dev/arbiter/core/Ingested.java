@@ -17,6 +17,8 @@ import java.util.Arrays;
 public class Ingested {
   /** Dead letters keep at most this much of the original record. */
   public static final int MAX_RAW_BYTES = 64 * 1024;
+  /** Longest detail kept: a detail may quote a field, and a hostile field can be megabytes long. */
+  public static final int MAX_DETAIL_CHARS = 1024;
 
   public TurnEvent turn;
   public OutcomeEvent outcome;
@@ -70,13 +72,16 @@ public class Ingested {
       Rejection rejection, String detail, byte[] raw, String topic, int partition, long offset,
       String experimentId, Long eventTime) {
     byte[] kept = raw == null ? new byte[0] : raw.length > MAX_RAW_BYTES ? Arrays.copyOf(raw, MAX_RAW_BYTES) : raw;
+    // An experiment id too long to be one is left out, so a dead letter stays small whatever it reports.
+    String experiment = experimentId == null || experimentId.length() > Plausibility.MAX_ID_LENGTH ? null : experimentId;
+    String sentence = detail == null ? "" : detail.length() > MAX_DETAIL_CHARS ? detail.substring(0, MAX_DETAIL_CHARS) + "..." : detail;
     return DeadLetter.newBuilder()
         .setReason(rejection.code())
-        .setDetail(detail == null ? "" : detail)
+        .setDetail(sentence)
         .setSourceTopic(topic == null ? "" : topic)
         .setSourcePartition(partition)
         .setSourceOffset(offset)
-        .setExperimentId(experimentId)
+        .setExperimentId(experiment)
         .setEventTime(eventTime)
         .setRaw(ByteBuffer.wrap(kept))
         .build();

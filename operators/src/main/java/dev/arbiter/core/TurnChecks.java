@@ -63,6 +63,22 @@ public final class TurnChecks {
     return null;
   }
 
+  /**
+   * Checks of an outcome or a judge score that need no definition; null when sound. Without them an
+   * outcome with an empty experiment id would wait for a definition that never comes, and one with
+   * a wild event time would drag the watermark.
+   */
+  public static Problem checkLinked(String experimentId, String requestId, long eventTime) {
+    Problem problem = id("experiment_id", experimentId);
+    if (problem == null && requestId != null && requestId.length() > Plausibility.MAX_ID_LENGTH) {
+      problem = id("request_id", requestId);
+    }
+    if (problem == null && eventTime <= 0) {
+      problem = invalid("event_time", eventTime, "a positive epoch millisecond");
+    }
+    return problem;
+  }
+
   /** Checks against the experiment's registered definition; null when the turn belongs to it. */
   public static Problem check(TurnEvent turn, ExperimentDefinition definition) {
     boolean knownVariant = false;

@@ -4,6 +4,8 @@ import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.core.Ingested;
 import dev.arbiter.core.Admission;
 import dev.arbiter.core.Observation;
+import dev.arbiter.wire.Rejection;
+import dev.arbiter.wire.WireFormat;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
@@ -28,6 +30,14 @@ public class TurnRouter extends BroadcastProcessFunction<Ingested, ExperimentDef
     if (in.deadLetter != null) {
       counters.deadLetter(in.deadLetter.getReason());
       ctx.output(Outputs.DEAD_LETTERS, in.deadLetter);
+      return;
+    }
+    if (in.definition != null) {
+      // Without an experiment id to key by, a definition here would fail the job further down.
+      counters.inc("deadLetters", Rejection.UNEXPECTED_RECORD_TYPE.code());
+      ctx.output(Outputs.DEAD_LETTERS, Ingested.deadLetter(Rejection.UNEXPECTED_RECORD_TYPE,
+          "an ExperimentDefinition on an event topic; definitions belong on the registry topic", WireFormat.encode(in.definition),
+          in.sourceTopic, in.sourcePartition, in.sourceOffset, in.definition.getExperimentId(), null));
       return;
     }
     ExperimentDefinition definition = ctx.getBroadcastState(Outputs.REGISTRY).get(in.experimentId());

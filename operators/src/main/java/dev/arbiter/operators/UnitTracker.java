@@ -1,8 +1,10 @@
 package dev.arbiter.operators;
 
 import dev.arbiter.avro.DeadLetter;
+import dev.arbiter.core.Duplicates;
 import dev.arbiter.core.Ingested;
 import dev.arbiter.core.Observation;
+import dev.arbiter.core.TurnChecks;
 import dev.arbiter.core.UnitState;
 import dev.arbiter.wire.Rejection;
 import java.time.Duration;
@@ -24,8 +26,8 @@ import org.apache.flink.util.Collector;
 /**
  * Per-unit state, keyed by (experiment, unit): the variant and segments of the unit's first turn,
  * the request ids it has served, and outcomes or judge scores that arrived before their turn.
- * Here a turn in a second variant is flagged as a leak, a repeated request id is counted once,
- * and outcomes and judge scores take the variant and segments of the unit's turns before they are
+ * Here a turn in a second variant is flagged as a leak, a repeated turn, outcome or judge score
+ * is counted once (see {@link Duplicates}; the repeats become duplicate_event dead letters), and outcomes and judge scores take the variant and segments of the unit's turns before they are
  * placed in windows. Unit state expires after the configured TTL of inactivity.
  */
 public class UnitTracker extends KeyedProcessFunction<String, Observation, Observation> {
@@ -34,6 +36,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
   private final long unitTtlMs;
   private transient ValueState<UnitState> unit;
   private transient MapState<String, Long> requests;
+  private transient MapState<String, Long> judged;
   private transient ListState<Observation> waiting;
   private transient Counters counters;
 
@@ -56,8 +59,11 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     unitDescriptor.enableTimeToLive(ttl);
     MapStateDescriptor<String, Long> requestDescriptor = new MapStateDescriptor<>("unit-requests", Types.STRING, Types.LONG);
     requestDescriptor.enableTimeToLive(ttl);
+    MapStateDescriptor<String, Long> judgedDescriptor = new MapStateDescriptor<>("unit-judged", Types.STRING, Types.LONG);
+    judgedDescriptor.enableTimeToLive(ttl);
     unit = getRuntimeContext().getState(unitDescriptor);
     requests = getRuntimeContext().getMapState(requestDescriptor);
+    judged = getRuntimeContext().getMapState(judgedDescriptor);
     waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-for-turn", TypeInformation.of(Observation.class)));
     counters = new Counters(getRuntimeContext().getMetricGroup());
   }
@@ -70,8 +76,9 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     timers = ctx.timerService();
     UnitState state = unit.value();
     if (event.kind == Observation.TURN) {
-      if (requests.contains(event.requestId)) {
-        reject(ctx, event, Rejection.DUPLICATE_EVENT, "request " + event.requestId + " was already counted");
+      TurnChecks.Problem duplicate = Duplicates.turn(event.requestId, requests.contains(event.requestId));
+      if (duplicate != null) {
+        reject(ctx, event, duplicate.rejection(), duplicate.detail());
         return;
       }
       if (state == null) {
@@ -97,11 +104,11 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
       for (String segment : event.segments) {
         out.collect(event.placed(event.variantId, segment));
       }
-      release(state, out);
+      release(state, ctx, out);
       return;
     }
     if (joinable(event, state)) {
-      place(event, state, out);
+      place(event, state, ctx, out);
     } else {
       waiting.add(event);
       ctx.timerService().registerEventTimeTimer(event.eventTime + maxWaitMs);
@@ -112,14 +119,28 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     return state != null && (event.kind == Observation.OUTCOME || requests.contains(event.requestId));
   }
 
-  private void place(Observation event, UnitState state, Collector<Observation> out) throws Exception {
+  private void place(Observation event, UnitState state, Context ctx, Collector<Observation> out) throws Exception {
+    TurnChecks.Problem duplicate = null;
+    if (event.kind == Observation.OUTCOME) {
+      duplicate = Duplicates.outcome(event.unitId, state);
+    } else if (event.kind == Observation.JUDGE) {
+      String key = Duplicates.judgeKey(event.requestId, event.judgeAxes);
+      duplicate = Duplicates.judge(event.requestId, event.judgeAxes, judged.contains(key));
+      if (duplicate == null) {
+        judged.put(key, event.eventTime);
+      }
+    }
+    if (duplicate != null) {
+      reject(ctx, event, duplicate.rejection(), duplicate.detail());
+      return;
+    }
     for (String segment : state.segments) {
       out.collect(event.placed(state.variant, segment));
     }
     if (event.kind == Observation.JUDGE) {
       state.addJudge(event.judgeAxes, event.judgeScores);
       unit.update(state);
-    } else if (event.kind == Observation.OUTCOME && state.endTime < 0) {
+    } else if (event.kind == Observation.OUTCOME) {
       state.endTime = event.eventTime;
       unit.update(state);
       // The unit's values are final once the judge scores of its last turns had time to arrive.
@@ -127,12 +148,12 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     }
   }
 
-  private void release(UnitState state, Collector<Observation> out) throws Exception {
+  private void release(UnitState state, Context ctx, Collector<Observation> out) throws Exception {
     List<Observation> still = new ArrayList<>();
     boolean released = false;
     for (Observation event : waiting.get()) {
       if (joinable(event, state)) {
-        place(event, state, out);
+        place(event, state, ctx, out);
         released = true;
       } else {
         still.add(event);

@@ -113,6 +113,37 @@ class UnitTrackerTest {
   }
 
   @Test
+  void repeatedOutcomeOfAUnitCountsOnceEvenWhenBothWaitedForTheTurn() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(event(Observation.OUTCOME, "u1", "control", null, 9_000), 9_000);
+      harness.processElement(event(Observation.OUTCOME, "u1", "control", null, 9_000), 9_000);
+      harness.processElement(event(Observation.TURN, "u1", "control", "r1", 1_000), 1_000);
+      harness.processElement(event(Observation.OUTCOME, "u1", "control", null, 9_500), 9_500);
+      assertThat(harness.extractOutputValues()).filteredOn(o -> o.kind == Observation.OUTCOME).hasSize(2)
+          .extracting(o -> o.segment).containsExactly("*", "device=mobile");
+      assertThat(harness.getSideOutput(Outputs.DEAD_LETTERS)).extracting(StreamRecord::getValue)
+          .extracting(DeadLetter::getReason, DeadLetter::getSourceOffset)
+          .containsExactly(tuple("duplicate_event", 9_000L), tuple("duplicate_event", 9_500L));
+    }
+  }
+
+  @Test
+  void repeatedJudgeScoreCountsOnceButAnotherAxisOfTheSameTurnCounts() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(event(Observation.TURN, "u1", "control", "r1", 1_000), 1_000);
+      harness.processElement(event(Observation.JUDGE, "u1", null, "r1", 50_000), 50_000);
+      harness.processElement(event(Observation.JUDGE, "u1", null, "r1", 50_000), 50_000);
+      Observation safety = event(Observation.JUDGE, "u1", null, "r1", 51_000);
+      safety.judgeAxes = new String[] {"safety"};
+      harness.processElement(safety, 51_000);
+      assertThat(harness.extractOutputValues()).filteredOn(o -> o.kind == Observation.JUDGE)
+          .extracting(o -> o.judgeAxes[0]).containsExactly("helpfulness", "helpfulness", "safety", "safety");
+      assertThat(harness.getSideOutput(Outputs.DEAD_LETTERS)).extracting(StreamRecord::getValue)
+          .extracting(DeadLetter::getReason).containsExactly("duplicate_event");
+    }
+  }
+
+  @Test
   void aUnitsFinalValuesAreEmittedOnceAJudgeWaitAfterItsOutcome() throws Exception {
     try (var harness = harness()) {
       Observation first = event(Observation.TURN, "u1", "treatment", "r1", 1_000);

@@ -10,6 +10,7 @@ public enum Rejection {
   UNKNOWN_SCHEMA("unknown_schema"),
   TRUNCATED("truncated"),
   MALFORMED_AVRO("malformed_avro"),
+  INVALID_UTF8("invalid_utf8"),
   MALFORMED_JSON("malformed_json"),
   UNEXPECTED_RECORD_TYPE("unexpected_record_type"),
   MISSING_FIELD("missing_field"),

@@ -21,9 +21,12 @@ import java.util.Map;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -52,8 +55,8 @@ public final class WireFormat {
   private static final byte MAGIC_1 = (byte) 0x01;
   private static final int HEADER_LENGTH = 10;
 
-  private static final Map<Long, BinaryMessageDecoder<? extends SpecificRecord>> DECODERS =
-      buildDecoders();
+  /** Readers by writer-schema fingerprint: each resolves its writer schema to the current reader schema. */
+  private static final Map<Long, DatumReader<SpecificRecord>> READERS = buildReaders();
 
   private WireFormat() {}
 
@@ -95,14 +98,17 @@ public final class WireFormat {
           Rejection.NOT_SINGLE_OBJECT_AVRO,
           "expected Avro single-object encoding (header C3 01 + 8-byte schema fingerprint)");
     }
-    BinaryMessageDecoder<? extends SpecificRecord> decoder = DECODERS.get(fingerprint.getAsLong());
-    if (decoder == null) {
+    DatumReader<SpecificRecord> reader = READERS.get(fingerprint.getAsLong());
+    if (reader == null) {
       return Decoded.rejected(
           Rejection.UNKNOWN_SCHEMA,
           "schema fingerprint " + Long.toHexString(fingerprint.getAsLong()) + " is not a known Arbiter schema");
     }
     try {
-      return Decoded.of(decoder.decode(bytes));
+      BinaryDecoder body = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
+      return Decoded.of(reader.read(null, new StrictUtf8Decoder(body)));
+    } catch (StrictUtf8Decoder.InvalidUtf8 e) {
+      return Decoded.rejected(Rejection.INVALID_UTF8, e.getMessage());
     } catch (EOFException e) {
       return Decoded.rejected(Rejection.TRUNCATED, "the record ends before its schema does");
     } catch (IOException | AvroRuntimeException | ArrayIndexOutOfBoundsException
@@ -116,7 +122,7 @@ public final class WireFormat {
     }
   }
 
-  /** The message decoder wraps the binary decoder's EOFException; unwrap to tell truncation apart. */
+  /** A resolving decoder may wrap the binary decoder's EOFException; unwrap to tell truncation apart. */
   private static boolean endedEarly(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof EOFException) {
@@ -135,24 +141,26 @@ public final class WireFormat {
     return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }
 
-  private static Map<Long, BinaryMessageDecoder<? extends SpecificRecord>> buildDecoders() {
-    Map<Long, BinaryMessageDecoder<? extends SpecificRecord>> decoders = new HashMap<>();
-    Map<String, BinaryMessageDecoder<SpecificRecord>> byName = new HashMap<>();
+  private static Map<Long, DatumReader<SpecificRecord>> buildReaders() {
+    Map<Long, DatumReader<SpecificRecord>> readers = new HashMap<>();
+    Map<String, Schema> byName = new HashMap<>();
     for (Schema schema : CURRENT_SCHEMAS) {
-      BinaryMessageDecoder<SpecificRecord> decoder =
-          new BinaryMessageDecoder<>(SpecificData.getForSchema(schema), schema);
-      byName.put(schema.getFullName(), decoder);
-      decoders.put(SchemaNormalization.parsingFingerprint64(schema), decoder);
+      byName.put(schema.getFullName(), schema);
+      readers.put(SchemaNormalization.parsingFingerprint64(schema), reader(schema, schema));
     }
     for (Schema older : SchemaHistory.olderSchemas()) {
-      BinaryMessageDecoder<SpecificRecord> decoder = byName.get(older.getFullName());
-      if (decoder == null) {
+      Schema current = byName.get(older.getFullName());
+      if (current == null) {
         throw new IllegalStateException("avro-history holds " + older.getFullName() + ", which is no current schema");
       }
-      decoder.addSchema(older);
-      decoders.put(SchemaNormalization.parsingFingerprint64(older), decoder);
+      readers.put(SchemaNormalization.parsingFingerprint64(older), reader(older, current));
     }
-    return Map.copyOf(decoders);
+    return Map.copyOf(readers);
+  }
+
+  /** Datum readers are shared across threads, as Avro's own message decoder shares them. */
+  private static DatumReader<SpecificRecord> reader(Schema writer, Schema current) {
+    return new SpecificDatumReader<>(writer, current, SpecificData.getForSchema(current));
   }
 
   /** Older writer schemas that readers must still accept. */

@@ -142,4 +142,45 @@ class WireFormatTest {
     assertThat(turn.getCacheState()).isEqualTo(CacheState.unknown);
     assertThat(json.get("unit_id").asText()).isEqualTo(turn.getUnitId());
   }
+
+  /** The turn's encoding with the bytes of {@code marker} (which must occur once) replaced by {@code bad}. */
+  static byte[] withBytes(TurnEvent turn, String marker, byte[] bad) {
+    byte[] bytes = WireFormat.encode(turn);
+    byte[] find = marker.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(bad).hasSameSizeAs(find);
+    for (int i = 0; i + find.length <= bytes.length; i++) {
+      if (Arrays.equals(bytes, i, i + find.length, find, 0, find.length)) {
+        System.arraycopy(bad, 0, bytes, i, bad.length);
+        return bytes;
+      }
+    }
+    throw new AssertionError("marker not found");
+  }
+
+  @Test
+  void rejectsInvalidUtf8InAStringFieldInsteadOfReplacingIt() {
+    TurnEvent turn = TurnEvent.newBuilder(turn()).setUnitId("conv-####").build();
+    Decoded decoded = WireFormat.decode(withBytes(turn, "####", new byte[] {(byte) 0xFF, (byte) 0xFE, (byte) 0xC0, (byte) 0x80}));
+    assertThat(decoded.ok()).isFalse();
+    assertThat(decoded.rejection()).isEqualTo(Rejection.INVALID_UTF8);
+    assertThat(decoded.detail()).contains("not valid UTF-8");
+  }
+
+  @Test
+  void rejectsInvalidUtf8InAMapKeyAndAnEncodedSurrogate() {
+    TurnEvent inKey = TurnEvent.newBuilder(turn()).setSegments(Map.of("dev###", "mobile")).build();
+    // A lone high surrogate (U+D800) in UTF-8 form: Modified UTF-8 / CESU-8, not UTF-8.
+    byte[] surrogate = {(byte) 0xED, (byte) 0xA0, (byte) 0x80};
+    assertThat(WireFormat.decode(withBytes(inKey, "###", surrogate)).rejection()).isEqualTo(Rejection.INVALID_UTF8);
+    TurnEvent inOptional = TurnEvent.newBuilder(turn()).setModelName("m###").build();
+    assertThat(WireFormat.decode(withBytes(inOptional, "###", surrogate)).rejection()).isEqualTo(Rejection.INVALID_UTF8);
+  }
+
+  @Test
+  void keepsValidMultiByteTextAndALiteralReplacementCharacter() {
+    TurnEvent turn = TurnEvent.newBuilder(turn()).setUnitId("café-日本-\uFFFD-😀").build();
+    Decoded decoded = WireFormat.decode(WireFormat.encode(turn));
+    assertThat(decoded.ok()).as(String.valueOf(decoded.detail())).isTrue();
+    assertThat(((TurnEvent) decoded.record()).getUnitId()).isEqualTo("café-日本-\uFFFD-😀");
+  }
 }
