@@ -198,10 +198,12 @@ class HostileInputIT {
     Map<String, Long> expected = new TreeMap<>(sent.stream()
         .collect(Collectors.groupingBy(s -> s.entry().reason(), Collectors.counting())));
     Map<String, Long> counted = new TreeMap<>();
-    String marker = ".arbiter.deadLetters.";
-    metricsOf("arbiter-hostile").forEach((id, metric) -> {
-      if (id.contains(marker) && metric instanceof Counter counter && counter.getCount() > 0) {
-        counted.merge(id.substring(id.lastIndexOf('.') + 1), counter.getCount(), Long::sum);
+    // Counters labelled by reason live in the key-value group "reason" (see Counters).
+    REPORTER.getMetricsByGroup().forEach((group, metrics) -> {
+      Map<String, String> variables = group.getAllVariables();
+      if ("arbiter-hostile".equals(variables.get("<job_name>")) && variables.containsKey("<reason>")
+          && metrics.get("deadLetters") instanceof Counter counter && counter.getCount() > 0) {
+        counted.merge(variables.get("<reason>"), counter.getCount(), Long::sum);
       }
     });
     assertThat(counted).isEqualTo(onTopic).isEqualTo(expected);

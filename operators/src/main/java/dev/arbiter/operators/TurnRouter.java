@@ -34,7 +34,7 @@ public class TurnRouter extends BroadcastProcessFunction<Ingested, ExperimentDef
     }
     if (in.definition != null) {
       // Without an experiment id to key by, a definition here would fail the job further down.
-      counters.inc("deadLetters", Rejection.UNEXPECTED_RECORD_TYPE.code());
+      counters.deadLetter(Rejection.UNEXPECTED_RECORD_TYPE.code());
       ctx.output(Outputs.DEAD_LETTERS, Ingested.deadLetter(Rejection.UNEXPECTED_RECORD_TYPE,
           "an ExperimentDefinition on an event topic; definitions belong on the registry topic", WireFormat.encode(in.definition),
           in.sourceTopic, in.sourcePartition, in.sourceOffset, in.definition.getExperimentId(), null));
