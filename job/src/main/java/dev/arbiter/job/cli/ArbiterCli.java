@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "arbiter 0.1.0",
     description = "Real-time guardrails and sequential decisions for A/B tests of LLM features, on Apache Flink.",
-    subcommands = {DemoCommand.class, RunCommand.class, BacktestCommand.class, PlanCommand.class, RegisterCommand.class,
+    subcommands = {DemoCommand.class, RunCommand.class, BacktestCommand.class, PlanCommand.class, RegisterCommand.class, BenchCommand.class,
         DecisionsCommand.class, CommandLine.HelpCommand.class})
 public final class ArbiterCli implements Runnable {
 
@@ -24,7 +24,7 @@ public final class ArbiterCli implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, run, backtest, plan, register, decisions (see arbiter --help)");
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: demo, run, backtest, plan, register, decisions, bench (see arbiter --help)");
   }
 
   public static void main(String[] args) {
