@@ -100,6 +100,8 @@ public final class EndToEndBench {
   }
 
   static final String TURNS = "bench.turns";
+  /** Windows of a state-study run: few, so that 10,000 experiments need no more than about 100,000 events. */
+  static final int STATE_WINDOWS = 3;
   static final String EXPERIMENTS = "bench.experiments";
 
   private final Settings settings;
@@ -127,7 +129,7 @@ public final class EndToEndBench {
       try {
         List<Outcome> outcomes = new ArrayList<>();
         if (!settings.runs().isEmpty()) {
-          long[] counts = produce(TURNS, EXPERIMENTS, settings.events(), settings.experiments());
+          long[] counts = produce(TURNS, EXPERIMENTS, settings.events(), settings.experiments(), settings.windows());
           produced = counts[0];
           producedTurns = counts[1];
           for (String run : settings.runs()) {
@@ -175,17 +177,17 @@ public final class EndToEndBench {
   // ---------------------------------------------------------------- input
 
   /** Produces the input topic and the definitions; returns {events, turns, outcomes}. */
-  private long[] produce(String topic, String registry, long events, int experiments) throws Exception {
+  private long[] produce(String topic, String registry, long events, int experiments, int windows) throws Exception {
     try (Admin admin = kafka.admin()) {
       admin.createTopics(List.of(new NewTopic(topic, settings.partitions(), (short) 1),
           new NewTopic(registry, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")))).all().get();
     }
     long windowMs = 60_000;
     long now = System.currentTimeMillis();
-    long start = now - (settings.windows() + 5) * windowMs;
+    long start = now - (windows + 5) * windowMs;
     start -= Math.floorMod(start, windowMs);
     long begin = System.nanoTime();
-    BenchTraffic traffic = new BenchTraffic(events, experiments, settings.windows(), start, settings.seed());
+    BenchTraffic traffic = new BenchTraffic(events, experiments, windows, start, settings.seed());
     Properties props = KafkaClients.producer(kafka.bootstrapServers());
     props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
@@ -468,7 +470,7 @@ public final class EndToEndBench {
     String id = "S" + experiments;
     String turns = "bench.s" + experiments + ".turns";
     String registry = "bench.s" + experiments + ".experiments";
-    long[] counts = produce(turns, registry, settings.stateEvents(), experiments);
+    long[] counts = produce(turns, registry, settings.stateEvents(), experiments, STATE_WINDOWS);
     ArbiterConfig config = baseConfig(id, "rocksdb", "exactly-once", true)
         .with(ArbiterConfig.TOPIC_TURNS, turns)
         .with(ArbiterConfig.TOPIC_EXPERIMENTS, registry)
