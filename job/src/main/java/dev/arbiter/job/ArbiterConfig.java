@@ -63,6 +63,9 @@ public final class ArbiterConfig implements Serializable {
   public static final Setting UNKNOWN_EXPERIMENT_HOLD_MS = setting("unknown-experiment.hold-ms", "120000",
       "How long (event time) a turn of an unregistered experiment waits for its definition before it is dead-lettered.");
 
+  public static final Setting PRE_AGGREGATION = setting("window.pre-aggregation", "off",
+      "on: combine turns of the same window before the shuffle to the window operator (emitted before watermarks and checkpoints; results are unchanged). Pays off only with many turns per key between checkpoints (BENCHMARKS.md).");
+
   public static final Setting JOIN_MAX_WAIT_MS = setting("join.max-wait-ms", "600000",
       "How long (event time) an outcome or judge score waits for its unit's turn before it is dead-lettered.");
   public static final Setting UNIT_STATE_TTL_MS = setting("unit-state.ttl-ms", "86400000",
@@ -190,6 +193,7 @@ public final class ArbiterConfig implements Serializable {
     exactlyOnce();
     choice(STATE_BACKEND, "rocksdb", "hashmap");
     choice(STARTING_OFFSETS, "committed-or-earliest", "earliest", "latest");
+    choice(PRE_AGGREGATION, "on", "off");
     positive(CHECKPOINT_INTERVAL_MS);
     positive(TRANSACTION_TIMEOUT_MS);
     nonNegative(PARALLELISM);

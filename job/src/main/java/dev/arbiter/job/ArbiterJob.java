@@ -14,6 +14,7 @@ import dev.arbiter.operators.RegistryGate;
 import dev.arbiter.operators.TurnRouter;
 import dev.arbiter.operators.UnitTracker;
 import dev.arbiter.operators.WindowAggregator;
+import dev.arbiter.operators.WindowPreAggregator;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -31,9 +32,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * The Arbiter job: per-turn events in, window metrics, guardrail decisions and dead letters out.
  *
  * <pre>
- * events ──> TurnRouter ─────────────────┬─> UnitTracker ──> WindowAggregator ──> metrics
- *               │ unknown experiment     │   (exp, unit)      (exp, variant, segment)  │
- *               └─> PendingExperiments ──┘                                             └─> GuardrailEvaluator ──> decisions
+ * events ──> TurnRouter ─────────────────┬─> UnitTracker ─> combine ─> WindowAggregator ──> metrics
+ *               │ unknown experiment     │   (exp, unit)    (local)     (exp, variant, segment)  │
+ *               └─> PendingExperiments ──┘                                                       └─> GuardrailEvaluator ──> decisions
  * registry ──> RegistryGate ──(broadcast to TurnRouter, PendingExperiments, GuardrailEvaluator)
  * every stage ──> dead letters (with a reason)
  * </pre>
@@ -53,6 +54,8 @@ public final class ArbiterJob {
     public static final String PENDING_EXPERIMENTS = "pending-experiments";
     public static final String UNIT_TRACKER = "unit-tracker";
     public static final String WINDOW_AGGREGATOR = "window-aggregator";
+    /** Holds no state across checkpoints (it empties before each barrier); a uid all the same. */
+    public static final String WINDOW_PRE_AGGREGATOR = "window-pre-aggregator";
     public static final String GUARDRAIL_EVALUATOR = "guardrail-evaluator";
     public static final String DECISIONS_SINK = "decisions-sink";
     public static final String METRICS_SINK = "metrics-sink";
@@ -62,6 +65,9 @@ public final class ArbiterJob {
 
     private Uid() {}
   }
+
+  /** Open windows one pre-aggregating subtask combines at most before it emits them all. */
+  static final int PRE_AGGREGATION_MAX_WINDOWS = 50_000;
 
   private ArbiterJob() {}
 
@@ -145,7 +151,13 @@ public final class ArbiterJob {
         .process(new UnitTracker(config.getLong(ArbiterConfig.JOIN_MAX_WAIT_MS), config.getLong(ArbiterConfig.UNIT_STATE_TTL_MS)))
         .uid(Uid.UNIT_TRACKER).name("units: leaks, duplicates, outcome and judge joins");
 
-    SingleOutputStreamOperator<WindowSummary> windows = placed
+    DataStream<Observation> toWindows = placed;
+    if (config.choice(ArbiterConfig.PRE_AGGREGATION, "on", "off").equals("on")) {
+      toWindows = placed
+          .transform("combine turns per window", placed.getType(), new WindowPreAggregator(PRE_AGGREGATION_MAX_WINDOWS))
+          .uid(Uid.WINDOW_PRE_AGGREGATOR);
+    }
+    SingleOutputStreamOperator<WindowSummary> windows = toWindows
         .keyBy(observation -> observation.windowKey)
         .process(new WindowAggregator())
         .uid(Uid.WINDOW_AGGREGATOR).name("windows per experiment, variant, segment");

@@ -13,16 +13,20 @@ import java.util.List;
 public final class Assignment {
   private static final double TWO_TO_64 = 18446744073709551616.0;
 
+  /** One digest per thread: looking the algorithm up costs more than hashing a short id, and a digest is not thread-safe. */
+  private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  });
+
   private Assignment() {}
 
   /** A point in [0, 1) that is uniform over units and fixed for a (salt, unit). */
   public static double bucket(String salt, String unitId) {
-    byte[] digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256").digest((salt + ":" + unitId).getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
+    byte[] digest = SHA_256.get().digest((salt + ":" + unitId).getBytes(StandardCharsets.UTF_8));
     long high = 0;
     for (int i = 0; i < 8; i++) {
       high = (high << 8) | (digest[i] & 0xff);

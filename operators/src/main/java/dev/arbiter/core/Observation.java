@@ -13,6 +13,8 @@ public class Observation {
   public static final byte JUDGE = 2;
   /** The final values of one unit, emitted once after its outcome and the judge wait. */
   public static final byte UNIT = 3;
+  /** Several turns of one window, combined before the shuffle: {@link #partialStats} holds their WindowStats. */
+  public static final byte PARTIAL = 4;
 
   public static final char KEY_SEPARATOR = '\u001f';
   public static final byte UNKNOWN_CACHE = 0;
@@ -71,6 +73,9 @@ public class Observation {
   // judge score
   public String[] judgeAxes;
   public double[] judgeScores;
+
+  /** Kind PARTIAL: a serialized {@link WindowStats} of turns of this window (see WindowStats#writeTo). */
+  public byte[] partialStats;
 
   /** Where the event came from, so a late event's dead letter can point at it. */
   public String sourceTopic;

@@ -10,6 +10,7 @@ import dev.arbiter.stats.WelchTest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -164,8 +165,33 @@ public class SequentialMonitor {
     return null;
   }
 
+  /**
+   * Designs by (spending, alpha, sides, registered fractions, fractions taken): computing one
+   * integrates the boundary crossing numerically (milliseconds), and every window close of every
+   * experiment asks for it. The designs are immutable, so sharing them changes no result.
+   */
+  private static final Map<List<Object>, GroupSequentialDesign> DESIGNS = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Object>, GroupSequentialDesign> eldest) {
+          return size() > 4096;
+        }
+      });
+
   /** The registered design with the looks already taken at their actual fractions. */
   private GroupSequentialDesign current(PrimaryMetricDesign design, int comparisons) {
+    List<Object> key = List.of(design.getSpending(), design.getAlpha(), comparisons, design.getSides(),
+        design.getLooks().stream().map(dev.arbiter.avro.LookSpec::getFraction).toList(),
+        Arrays.stream(takenFractions).boxed().toList());
+    GroupSequentialDesign cached = DESIGNS.get(key);
+    if (cached == null) {
+      cached = computeCurrent(design, comparisons);
+      DESIGNS.put(key, cached);
+    }
+    return cached;
+  }
+
+  private GroupSequentialDesign computeCurrent(PrimaryMetricDesign design, int comparisons) {
     double[] fractions = design.getLooks().stream().mapToDouble(dev.arbiter.avro.LookSpec::getFraction).toArray();
     // More than one treatment: each comparison gets its Bonferroni share of the registered alpha.
     GroupSequentialDesign current = GroupSequentialDesign.of(design.getSpending(), design.getAlpha() / Math.max(1, comparisons),

@@ -86,17 +86,16 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
         state.windowMs = event.windowMs;
         state.allowedLatenessMs = event.allowedLatenessMs;
         state.definitionVersion = event.definitionVersion;
-        unit.update(state);
         event.newUnit = true;
         counters.inc("units", "experiment", event.experimentId);
       } else if (!state.variant.equals(event.variantId)) {
         event.leaked = true;
         if (!state.leaked) {
           state.leaked = true;
-          unit.update(state);
           counters.counter("leakedUnits").inc();
         }
       }
+      // One write per turn, below: with RocksDB every update serializes the unit again.
       requests.put(event.requestId, event.eventTime);
       state.cost += event.costUsd;
       state.turns++;

@@ -7,6 +7,8 @@ import dev.arbiter.core.Observation;
 import dev.arbiter.core.WindowBounds;
 import dev.arbiter.core.WindowStats;
 import dev.arbiter.wire.Rejection;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,13 +52,25 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
         counters.inc("lateEvents", "handling", "dead_lettered");
         counters.deadLetter(Rejection.LATE_EVENT.code());
         ctx.output(Outputs.DEAD_LETTERS, Ingested.deadLetter(Rejection.LATE_EVENT,
-            "request " + turn.requestId + " arrived after window [" + start + ", " + (start + turn.windowMs)
+            (turn.kind == Observation.PARTIAL ? "turns combined upstream" : "request " + turn.requestId) + " arrived after window [" + start + ", " + (start + turn.windowMs)
                 + ") of variant " + turn.variantId + " closed (watermark " + watermark + ")",
             null, turn.sourceTopic, turn.sourcePartition, turn.sourceOffset, turn.experimentId, turn.eventTime));
       }
       return;
     }
     WindowStats stats = windows.get(start);
+    if (turn.kind == Observation.PARTIAL) {
+      // Combined upstream from turns that were on time there, and so on time here (see WindowPreAggregator).
+      WindowStats partial = WindowStats.readFrom(new DataInputStream(new ByteArrayInputStream(turn.partialStats)));
+      if (stats == null) {
+        stats = partial;
+        ctx.timerService().registerEventTimeTimer(close);
+      } else {
+        stats.merge(partial);
+      }
+      windows.put(start, stats);
+      return;
+    }
     if (stats == null) {
       stats = new WindowStats(start, turn.windowMs, turn.allowedLatenessMs, turn.definitionVersion);
       ctx.timerService().registerEventTimeTimer(close);

@@ -1,6 +1,8 @@
 package dev.arbiter.stats;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.apache.commons.math3.analysis.UnivariateFunction;
 import org.apache.commons.math3.analysis.solvers.BrentSolver;
 import org.apache.commons.math3.distribution.NormalDistribution;
@@ -54,8 +56,31 @@ public final class GroupSequentialDesign {
     return of(Spending.parse(spending), alpha, sides, fractions);
   }
 
+  /**
+   * Designs already computed, by their arguments: a design integrates its boundary crossings
+   * numerically (milliseconds), registries hold many definitions of the same design, and designs
+   * are immutable, so sharing one changes no result.
+   */
+  private static final Map<List<Object>, GroupSequentialDesign> COMPUTED = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Object>, GroupSequentialDesign> eldest) {
+          return size() > 1024;
+        }
+      });
+
   /** As {@link #of(String, double, int, double[])} with a parsed spending function. */
   public static GroupSequentialDesign of(Spending spending, double alpha, int sides, double[] fractions) {
+    List<Object> key = List.of(spending.toString(), alpha, sides, Arrays.stream(fractions).boxed().toList());
+    GroupSequentialDesign known = COMPUTED.get(key);
+    if (known == null) {
+      known = compute(spending, alpha, sides, fractions);
+      COMPUTED.put(key, known);
+    }
+    return known;
+  }
+
+  private static GroupSequentialDesign compute(Spending spending, double alpha, int sides, double[] fractions) {
     checkAlphaAndSides(alpha, sides);
     checkFractions(fractions);
     double[] t = fractions.clone();

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     version = "arbiter 0.1.0",
     description = "Real-time guardrails and sequential decisions for A/B tests of LLM features, on Apache Flink.",
     subcommands = {DemoCommand.class, RunCommand.class, BacktestCommand.class, PlanCommand.class, RegisterCommand.class,
-        SimulateCommand.class, DecisionsCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
+        SimulateCommand.class, DecisionsCommand.class, ClusterCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class ArbiterCli implements Runnable {
 
   /** Exit code of a user error: a bad argument or input that the message explains. */
@@ -25,7 +25,7 @@ public final class ArbiterCli implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "name a command: demo, run, backtest, plan, register, simulate, decisions, cluster (see arbiter --help)");
+        "name a command: demo, run, backtest, plan, register, simulate, decisions, cluster, bench (see arbiter --help)");
   }
 
   public static void main(String[] args) {

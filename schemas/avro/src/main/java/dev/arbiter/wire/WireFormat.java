@@ -58,13 +58,20 @@ public final class WireFormat {
   /** Readers by writer-schema fingerprint: each resolves its writer schema to the current reader schema. */
   private static final Map<Long, DatumReader<SpecificRecord>> READERS = buildReaders();
 
+  /**
+   * One encoder per schema: an encoder computes the schema's fingerprint when it is built, which
+   * cost more than encoding the record. Encoders are thread-safe.
+   */
+  private static final Map<Schema, BinaryMessageEncoder<? extends SpecificRecord>> ENCODERS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private WireFormat() {}
 
   /** Encodes a record in single-object encoding. */
   public static byte[] encode(SpecificRecord record) {
     @SuppressWarnings({"unchecked", "rawtypes"})
-    BinaryMessageEncoder<SpecificRecord> encoder =
-        new BinaryMessageEncoder<>(SpecificData.getForSchema(record.getSchema()), record.getSchema());
+    BinaryMessageEncoder<SpecificRecord> encoder = (BinaryMessageEncoder) ENCODERS.computeIfAbsent(record.getSchema(),
+        schema -> new BinaryMessageEncoder<>(SpecificData.getForSchema(schema), schema));
     try {
       ByteBuffer buffer = encoder.encode(record);
       byte[] bytes = new byte[buffer.remaining()];

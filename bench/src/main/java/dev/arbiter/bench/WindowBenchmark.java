@@ -1,0 +1,118 @@
+package dev.arbiter.bench;
+
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketches;
+import dev.arbiter.core.Observation;
+import dev.arbiter.core.WindowStats;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The window side: accumulating a turn, the quantile sketch, merging partial aggregates (the
+ * local pre-aggregation's combine) and the serialized round trip that RocksDB pays per access.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class WindowBenchmark {
+  private Observation[] turns;
+  private double[] latencies;
+  private WindowStats accumulating;
+  private WindowStats fullWindow;
+  private WindowStats partial;
+  private byte[] fullWindowBytes;
+  private DDSketch sketch;
+  private DDSketch otherSketch;
+  private int next;
+
+  @Setup(Level.Trial)
+  public void setUp() throws IOException {
+    turns = Samples.placedTurns();
+    latencies = new double[turns.length];
+    for (int i = 0; i < turns.length; i++) {
+      latencies[i] = turns[i].latencyMs;
+    }
+    fullWindow = window(0, turns.length);
+    partial = window(0, 64);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    fullWindow.writeTo(new DataOutputStream(bytes));
+    fullWindowBytes = bytes.toByteArray();
+    otherSketch = DDSketches.collapsingLowestDense(WindowStats.RELATIVE_ACCURACY, 2048);
+    for (double latency : latencies) {
+      otherSketch.accept(latency);
+    }
+  }
+
+  @Setup(Level.Iteration)
+  public void freshAccumulators() {
+    accumulating = new WindowStats(0, 60_000, 30_000, 1);
+    sketch = DDSketches.collapsingLowestDense(WindowStats.RELATIVE_ACCURACY, 2048);
+  }
+
+  private WindowStats window(int from, int to) {
+    WindowStats stats = new WindowStats(0, 60_000, 30_000, 1);
+    for (int i = from; i < to; i++) {
+      stats.add(turns[i], false);
+    }
+    return stats;
+  }
+
+  private int nextIndex() {
+    next = (next + 1) & (Samples.SIZE - 1);
+    return next;
+  }
+
+  /** WindowStats.add of one turn: counters, distinct units, four sketches, evidence. */
+  @Benchmark
+  public WindowStats windowAdd() {
+    accumulating.add(turns[nextIndex()], false);
+    return accumulating;
+  }
+
+  /** One DDSketch insert (1% relative accuracy, collapsing-lowest dense store). */
+  @Benchmark
+  public DDSketch sketchAdd() {
+    sketch.accept(latencies[nextIndex()]);
+    return sketch;
+  }
+
+  /** Merging one sketch of 1,024 lognormal latencies into another. */
+  @Benchmark
+  public DDSketch sketchMerge() {
+    sketch.mergeWith(otherSketch);
+    return sketch;
+  }
+
+  /** Folding a 64-turn partial aggregate into a window: what the window operator does per pre-aggregated bundle. */
+  @Benchmark
+  public WindowStats windowMergePartial() {
+    accumulating.merge(partial);
+    return accumulating;
+  }
+
+  /** Serialize and deserialize a window of 1,024 turns: what a RocksDB get and put of one window costs. */
+  @Benchmark
+  public WindowStats windowStateRoundTrip() throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(fullWindowBytes.length);
+    fullWindow.writeTo(new DataOutputStream(bytes));
+    return WindowStats.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+  }
+}

@@ -1,0 +1,86 @@
+package dev.arbiter.job.cli;
+
+import dev.arbiter.job.bench.EndToEndBench;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The end-to-end benchmark against the ceiling (see BENCHMARKS.md). */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {
+        "Pre-produce one topic of simulated turns for many experiments on an in-process Kafka broker, then read it side by side:",
+        "C0 plain KafkaConsumers decoding (the ceiling), C1 a Flink pass-through job (exactly-once), C2 Arbiter with RocksDB and",
+        "exactly-once (C2-pa: with local pre-aggregation), C3 with heap state, C4 at-least-once; prints events/s, events/s",
+        "per core and per CPU-second, and the ratios. --state-growth adds checkpoint size and duration per experiment count."})
+public final class BenchCommand implements Callable<Integer> {
+
+  @Option(names = "--events", defaultValue = "2000000", description = "Events in the topic. Default: ${DEFAULT-VALUE}.")
+  long events;
+
+  @Option(names = "--experiments", defaultValue = "1000",
+      description = "Experiments (each 2 variants x 3 segments: *, device=mobile, device=desktop). Default: ${DEFAULT-VALUE}.")
+  int experiments;
+
+  @Option(names = "--windows", defaultValue = "30", description = "60 s windows of event time the events span. Default: ${DEFAULT-VALUE}.")
+  int windows;
+
+  @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the input topic. Default: ${DEFAULT-VALUE}.")
+  int partitions;
+
+  @Option(names = "--parallelism", defaultValue = "2",
+      description = "Flink parallelism and C0 reader threads. Default: ${DEFAULT-VALUE}.")
+  int parallelism;
+
+  @Option(names = "--checkpoint-interval-ms", defaultValue = "5000", description = "Checkpoint interval of the Flink runs. Default: ${DEFAULT-VALUE}.")
+  long checkpointIntervalMs;
+
+  @Option(names = "--runs", split = ",", defaultValue = "C0,C1,C2,C2-pa,C3,C4",
+      description = "Runs, in order (C0, C1, C2, C2-pa, C3, C4); empty for none. Default: ${DEFAULT-VALUE}.")
+  List<String> runs;
+
+  @Option(names = "--state-growth", split = ",", description = "Experiment counts of the state study, e.g. 10,1000,10000 (off by default).")
+  List<Integer> stateGrowth = List.of();
+
+  @Option(names = "--state-events", defaultValue = "300000", description = "Events per state-study run. Default: ${DEFAULT-VALUE}.")
+  long stateEvents;
+
+  @Option(names = "--seed", defaultValue = "2026", description = "Seed of the simulated traffic. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    if (events < 1_000 || events > 1_000_000_000L) {
+      throw new IllegalArgumentException("--events must be between 1000 and 1000000000, got " + events);
+    }
+    if (experiments < 1 || experiments > 100_000) {
+      throw new IllegalArgumentException("--experiments must be between 1 and 100000, got " + experiments);
+    }
+    if (windows < 2 || windows > 10_000) {
+      throw new IllegalArgumentException("--windows must be between 2 and 10000, got " + windows);
+    }
+    if (partitions < 1 || parallelism < 1 || parallelism > partitions) {
+      throw new IllegalArgumentException("--parallelism must be between 1 and --partitions (" + partitions + "), got " + parallelism);
+    }
+    if (checkpointIntervalMs < 100) {
+      throw new IllegalArgumentException("--checkpoint-interval-ms must be at least 100, got " + checkpointIntervalMs);
+    }
+    for (int count : stateGrowth) {
+      if (count < 1 || count > 100_000) {
+        throw new IllegalArgumentException("--state-growth counts must be between 1 and 100000, got " + count);
+      }
+    }
+    List<String> chosen = runs.stream().map(String::strip).filter(r -> !r.isEmpty()).toList();
+    for (String run : chosen) {
+      if (!List.of("C0", "C1", "C2", "C2-pa", "C3", "C4").contains(run)) {
+        throw new IllegalArgumentException("--runs: unknown run '" + run + "'; runs are C0, C1, C2, C2-pa, C3, C4");
+      }
+    }
+    return new EndToEndBench(new EndToEndBench.Settings(events, experiments, windows, partitions, parallelism,
+        checkpointIntervalMs, chosen, stateGrowth, stateEvents, seed), spec.commandLine().getOut()).run();
+  }
+}

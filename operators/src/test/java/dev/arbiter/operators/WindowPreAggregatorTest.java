@@ -1,0 +1,98 @@
+package dev.arbiter.operators;
+
+import static dev.arbiter.operators.WindowAggregatorTest.CLOSE;
+import static dev.arbiter.operators.WindowAggregatorTest.WINDOW;
+import static dev.arbiter.operators.WindowAggregatorTest.turn;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.avro.WindowSummary;
+import dev.arbiter.core.Observation;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class WindowPreAggregatorTest {
+
+  static OneInputStreamOperatorTestHarness<Observation, Observation> harness(int maxEntries) throws Exception {
+    OneInputStreamOperatorTestHarness<Observation, Observation> harness =
+        new OneInputStreamOperatorTestHarness<>(new WindowPreAggregator(maxEntries));
+    harness.open();
+    return harness;
+  }
+
+  /** Drives the window operator with what the pre-aggregator emitted, watermarks included, in order. */
+  static List<WindowSummary> windowsFrom(List<Object> upstream) throws Exception {
+    try (var windows = WindowAggregatorTest.harness()) {
+      for (Object item : upstream) {
+        if (item instanceof StreamRecord<?> record) {
+          Observation o = (Observation) record.getValue();
+          windows.processElement(o, record.getTimestamp());
+        } else if (item instanceof org.apache.flink.streaming.api.watermark.Watermark mark) {
+          windows.processWatermark(mark.getTimestamp());
+        }
+      }
+      return windows.extractOutputValues();
+    }
+  }
+
+  static List<Observation> turns() {
+    List<Observation> turns = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      turns.add(turn(i % 3 == 0 ? "device=mobile" : "*", 500 + i * 3_000L, "r" + i, 800 + 97 * i));
+    }
+    return turns;
+  }
+
+  @Test
+  void combinedTurnsGiveTheSameWindowsAsSingleTurns() throws Exception {
+    List<Object> direct = new ArrayList<>();
+    List<Object> combined;
+    try (var pre = harness(1_000)) {
+      for (Observation turn : turns()) {
+        pre.processElement(turn, turn.eventTime);
+        direct.add(new StreamRecord<>(turn, turn.eventTime));
+        if (turn.eventTime > 65_000 && turn.eventTime < 68_500) {
+          pre.processWatermark(WINDOW + 2_000);
+          direct.add(new org.apache.flink.streaming.api.watermark.Watermark(WINDOW + 2_000));
+        }
+      }
+      pre.processWatermark(Long.MAX_VALUE);
+      direct.add(new org.apache.flink.streaming.api.watermark.Watermark(Long.MAX_VALUE));
+      combined = new ArrayList<>(pre.getOutput());
+    }
+    long partials = combined.stream().filter(o -> o instanceof StreamRecord<?> r && ((Observation) r.getValue()).kind == Observation.PARTIAL).count();
+    // Four windows (two segments x two windows) in at most a handful of records instead of 40.
+    assertThat(partials).isBetween(4L, 6L);
+    assertThat(windowsFrom(combined)).usingRecursiveFieldByFieldElementComparator()
+        .containsExactlyInAnyOrderElementsOf(windowsFrom(direct));
+  }
+
+  @Test
+  void aTurnWhoseWindowEndedPassesThroughSoTheWindowOperatorJudgesIt() throws Exception {
+    try (var pre = harness(1_000)) {
+      pre.processWatermark(CLOSE);
+      Observation late = turn("*", 1_000, "late", 900);
+      pre.processElement(late, late.eventTime);
+      assertThat(pre.extractOutputValues()).singleElement().satisfies(o -> {
+        assertThat(o.kind).isEqualTo(Observation.TURN);
+        assertThat(o.requestId).isEqualTo("late");
+      });
+    }
+  }
+
+  @Test
+  void everythingIsEmittedBeforeACheckpointBarrierAndWhenTheBundleIsFull() throws Exception {
+    try (var pre = harness(2)) {
+      pre.processElement(turn("*", 1_000, "a", 900), 1_000);
+      pre.processElement(turn("device=mobile", 1_000, "a", 900), 1_000);
+      assertThat(pre.extractOutputValues()).isEmpty();
+      // A third window does not fit: the two held ones go out first.
+      pre.processElement(turn("device=desktop", 2_000, "b", 900), 2_000);
+      assertThat(pre.extractOutputValues()).hasSize(2);
+      pre.prepareSnapshotPreBarrier(1);
+      assertThat(pre.extractOutputValues()).hasSize(3).allSatisfy(o -> assertThat(o.kind).isEqualTo(Observation.PARTIAL));
+    }
+  }
+}
