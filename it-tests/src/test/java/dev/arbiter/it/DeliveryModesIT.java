@@ -166,6 +166,9 @@ class DeliveryModesIT {
         // Outcomes share the turns topic and no judge runs: the clock turns below reach every input partition.
         .with(ArbiterConfig.TOPIC_OUTCOMES, prefix + "turns")
         .with(ArbiterConfig.TOPIC_JUDGE_SCORES, "")
+        // Every partition gets records each window, so none needs to be declared idle; with a short idleness a partition
+        // read a moment after the other would count as idle, and its records of the closing window would arrive late.
+        .with(ArbiterConfig.IDLENESS_MS, 600_000)
         .with(ArbiterConfig.TOPIC_EXPERIMENTS, prefix + "experiments")
         .with(ArbiterConfig.TOPIC_METRICS, prefix + "metrics")
         .with(ArbiterConfig.TOPIC_DECISIONS, prefix + "decisions")
