@@ -27,7 +27,15 @@ final class Counters {
 
   /** Counts one occurrence of {@code name} with the label {@code key=value}. */
   void inc(String name, String key, String value) {
-    byName.computeIfAbsent(name + "\u0000" + key + "\u0000" + value, id -> group.addGroup(key, value).counter(name)).inc();
+    labelled(name, key, value).inc();
+  }
+
+  /**
+   * Creates the labelled counter at zero, so dashboards and alerts find it before the first
+   * occurrence (a rare event such as a late turn may never happen on a healthy stream).
+   */
+  Counter labelled(String name, String key, String value) {
+    return byName.computeIfAbsent(name + "\u0000" + key + "\u0000" + value, id -> group.addGroup(key, value).counter(name));
   }
 
   /** A record sent to the dead-letter output, by its reason code. */

@@ -39,6 +39,8 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
   public void open(OpenContext openContext) {
     windows = getRuntimeContext().getMapState(WINDOWS);
     counters = new Counters(getRuntimeContext().getMetricGroup());
+    counters.labelled("lateEvents", "handling", "in_window");
+    counters.labelled("lateEvents", "handling", "dead_lettered");
   }
 
   @Override
