@@ -190,12 +190,15 @@ class SavepointUpgradeIT {
               SequentialLook::getControlSuccesses, SequentialLook::getTreatmentSuccesses, SequentialLook::getOutcome)
           .containsExactlyElementsOf(expectedLooks.stream().map(l -> org.assertj.core.groups.Tuple.tuple(l.getLookIndex(),
               l.getControlUnits(), l.getTreatmentUnits(), l.getControlSuccesses(), l.getTreatmentSuccesses(), l.getOutcome())).toList());
-      // From window 2 on: at start-up, turns that overtake the definition wait in PendingExperiments, which can
-      // move a unit's first turn (its new_units count) between windows 0 and 1 in any run; the savepoint is at window 4.
+      // new_units is not compared: which window counts a unit as new depends on the processing order of its turns,
+      // and at start-up turns that overtake the definition wait in PendingExperiments, so two runs of the same input
+      // differed by one to five units (see the closing note). Unit state across the upgrade is checked by the looks
+      // above, whose unit and success counts come from units finalised after their outcomes.
       long firstCompared = traffic.windowStart(2);
-      assertThat(rollups(committed(metrics, WindowSummary.class), firstCompared, lastWindow))
-          .as("per-window turns, units, new units and outcomes")
-          .containsExactlyElementsOf(rollups(committed(reference.get(ArbiterConfig.TOPIC_METRICS), WindowSummary.class), firstCompared, lastWindow));
+      List<WindowSummary> upgraded = committed(metrics, WindowSummary.class);
+      List<WindowSummary> uninterrupted = committed(reference.get(ArbiterConfig.TOPIC_METRICS), WindowSummary.class);
+      assertThat(rollups(upgraded, firstCompared, lastWindow)).as("per-window turns, units and outcomes")
+          .containsExactlyElementsOf(rollups(uninterrupted, firstCompared, lastWindow));
       assertThat(committed(config.get(ArbiterConfig.TOPIC_DEAD_LETTERS), DeadLetter.class)).isEmpty();
     }
   }
@@ -229,7 +232,7 @@ class SavepointUpgradeIT {
   private static List<List<Object>> rollups(List<WindowSummary> summaries, long firstWindow, long lastWindow) {
     return summaries.stream().filter(s -> s.getSegment().equals("*") && s.getWindowStart() >= firstWindow && s.getWindowStart() <= lastWindow)
         .sorted(java.util.Comparator.comparing(WindowSummary::getWindowStart).thenComparing(WindowSummary::getVariantId))
-        .map(s -> List.<Object>of(s.getWindowStart(), s.getVariantId(), s.getTurns(), s.getUnits(), s.getNewUnits(),
+        .map(s -> List.<Object>of(s.getWindowStart(), s.getVariantId(), s.getTurns(), s.getUnits(),
             String.valueOf(s.getMetrics().get("resolution_rate")), String.valueOf(s.getMetrics().get("latency_p95_ms"))))
         .toList();
   }
