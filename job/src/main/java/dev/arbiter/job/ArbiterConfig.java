@@ -63,8 +63,8 @@ public final class ArbiterConfig implements Serializable {
   public static final Setting UNKNOWN_EXPERIMENT_HOLD_MS = setting("unknown-experiment.hold-ms", "120000",
       "How long (event time) a turn of an unregistered experiment waits for its definition before it is dead-lettered.");
 
-  public static final Setting PRE_AGGREGATION = setting("window.pre-aggregation", "off",
-      "on: combine turns of the same window before the shuffle to the window operator (emitted before watermarks and checkpoints; results are unchanged). Pays off only with many turns per key between checkpoints (BENCHMARKS.md).");
+  public static final Setting PRE_AGGREGATION = setting("window.pre-aggregation", "on",
+      "on: combine observations of the same window before the shuffle to the window operator and hold them until the window ends (results are unchanged; BENCHMARKS.md). off: send each observation on its own, for comparison. A savepoint taken with it on does not restore into a job with it off: Flink refuses, because the held windows would be lost.");
 
   public static final Setting JOIN_MAX_WAIT_MS = setting("join.max-wait-ms", "600000",
       "How long (event time) an outcome or judge score waits for its unit's turn before it is dead-lettered.");

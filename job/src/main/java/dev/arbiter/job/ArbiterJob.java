@@ -54,7 +54,7 @@ public final class ArbiterJob {
     public static final String PENDING_EXPERIMENTS = "pending-experiments";
     public static final String UNIT_TRACKER = "unit-tracker";
     public static final String WINDOW_AGGREGATOR = "window-aggregator";
-    /** Holds no state across checkpoints (it empties before each barrier); a uid all the same. */
+    /** Holds the windows it combines as operator state until they end. */
     public static final String WINDOW_PRE_AGGREGATOR = "window-pre-aggregator";
     public static final String GUARDRAIL_EVALUATOR = "guardrail-evaluator";
     public static final String DECISIONS_SINK = "decisions-sink";
@@ -119,6 +119,9 @@ public final class ArbiterJob {
   public static void defineWorkflow(StreamExecutionEnvironment env, ArbiterConfig config, Endpoints ends, GraphHooks hooks) {
     // Shown in the Flink UI as the job's parameters, so an operator sees what the job runs with.
     env.getConfig().setGlobalJobParameters(Configuration.fromMap(config.explicitValues()));
+    // Every function emits new objects and keeps none it has emitted, so chained operators can
+    // share them instead of deep-copying each record between them.
+    env.getConfig().enableObjectReuse();
     WatermarkStrategy<Ingested> eventWatermarks = WatermarkStrategy
         .<Ingested>forBoundedOutOfOrderness(Duration.ofMillis(config.getLong(ArbiterConfig.OUT_OF_ORDERNESS_MS)))
         .withIdleness(Duration.ofMillis(config.getLong(ArbiterConfig.IDLENESS_MS)))

@@ -21,6 +21,11 @@ public class UnitState {
   /** Event time of the unit's outcome, -1 before it; the unit's values are final a judge wait later. */
   public long endTime = -1;
   public boolean valued;
+  /**
+   * Known to have no outcome or judge score waiting for a turn, so a turn need not read that list.
+   * False by default, which is the safe value for state restored from before the field existed.
+   */
+  public boolean noneWaiting;
 
   /** Adds judge scores of one of the unit's turns. */
   public void addJudge(String[] axes, double[] scores) {

@@ -95,21 +95,28 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
           counters.counter("leakedUnits").inc();
         }
       }
-      // One write per turn, below: with RocksDB every update serializes the unit again.
       requests.put(event.requestId, event.eventTime);
       state.cost += event.costUsd;
       state.turns++;
-      unit.update(state);
       for (String segment : event.segments) {
         out.collect(event.placed(event.variantId, segment));
       }
-      release(state, ctx, out);
+      if (!state.noneWaiting) {
+        release(state, ctx, out);
+      }
+      // One write per turn (place may change the unit too): with RocksDB every update serializes the unit again.
+      unit.update(state);
       return;
     }
     if (joinable(event, state)) {
       place(event, state, ctx, out);
+      unit.update(state);
     } else {
       waiting.add(event);
+      if (state != null && state.noneWaiting) {
+        state.noneWaiting = false;
+        unit.update(state);
+      }
       ctx.timerService().registerEventTimeTimer(event.eventTime + maxWaitMs);
     }
   }
@@ -118,6 +125,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     return state != null && (event.kind == Observation.OUTCOME || requests.contains(event.requestId));
   }
 
+  /** Places a joinable outcome or judge score; the caller writes {@code state} back. */
   private void place(Observation event, UnitState state, Context ctx, Collector<Observation> out) throws Exception {
     TurnChecks.Problem duplicate = null;
     if (event.kind == Observation.OUTCOME) {
@@ -138,10 +146,8 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     }
     if (event.kind == Observation.JUDGE) {
       state.addJudge(event.judgeAxes, event.judgeScores);
-      unit.update(state);
     } else if (event.kind == Observation.OUTCOME) {
       state.endTime = event.eventTime;
-      unit.update(state);
       // The unit's values are final once the judge scores of its last turns had time to arrive.
       timers.registerEventTimeTimer(event.eventTime + maxWaitMs);
     }
@@ -161,6 +167,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     if (released) {
       waiting.update(still);
     }
+    state.noneWaiting = still.isEmpty();
   }
 
   @Override
@@ -184,6 +191,10 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
       }
     }
     waiting.update(still);
+    if (state != null && still.isEmpty() && !state.noneWaiting) {
+      state.noneWaiting = true;
+      unit.update(state);
+    }
   }
 
   /** One observation of the unit's final values, placed in the unit's variant and segments. */

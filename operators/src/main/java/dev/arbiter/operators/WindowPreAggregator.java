@@ -2,42 +2,60 @@ package dev.arbiter.operators;
 
 import dev.arbiter.core.Observation;
 import dev.arbiter.core.WindowStats;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
- * The local half of a local-global aggregation (as Flink SQL's two-phase aggregation): turns of
- * the same (experiment, variant, segment) window are combined into one {@link WindowStats} before
- * the shuffle, so the {@link WindowAggregator} reads and writes its keyed state once per bundle
- * instead of once per turn.
+ * The local half of a local-global aggregation (as Flink SQL's two-phase aggregation): observations
+ * of the same (experiment, variant, segment) window are combined into one {@link WindowStats}
+ * before the shuffle, so the {@link WindowAggregator} receives, reads and writes its keyed state
+ * about once per window and upstream subtask instead of once per observation.
  *
- * <p>Results are unchanged. Only turns whose window has not ended by this subtask's watermark are
- * combined; the window operator's watermark is never ahead of that, so it would have counted them
- * as on time too. A bundle entry is emitted before a watermark that reaches its window's end
- * passes downstream, so it arrives while its window is open and not yet late; turns that may be
- * late, outcomes, judge scores and unit values pass through one by one, so the window operator
- * judges them exactly as before. Everything is emitted before each checkpoint barrier, so the
- * bundle holds no state and exactly-once is kept by the window operator's own state.
+ * <p>Results are unchanged. Only observations whose window has not ended by this subtask's
+ * watermark are combined; the window operator's watermark is never ahead of that, so it would have
+ * counted them as on time too. An entry is emitted before a watermark that reaches its window's
+ * end passes downstream, so it arrives while its window is open; observations that may be late
+ * pass through one by one and the window operator judges them exactly as before.
+ *
+ * <p>Entries live until their window ends, across checkpoints: the bundle is operator state, so an
+ * entry is in exactly one place at a barrier (this snapshot, or already in the window operator's)
+ * and exactly-once holds. Operator state is redistributed on rescaling; any subtask may emit any
+ * entry, since the window operator is keyed downstream.
  */
 public class WindowPreAggregator extends AbstractStreamOperator<Observation>
     implements OneInputStreamOperator<Observation, Observation> {
 
+  static final ListStateDescriptor<Observation> BUNDLE =
+      new ListStateDescriptor<>("window-bundle", TypeInformation.of(Observation.class));
+
   private record WindowKey(String windowKey, long start) {}
 
-  /** The first turn of an entry (its key fields) and the combined stats of all of them. */
-  private record Entry(Observation first, WindowStats stats) {}
+  /** Key fields of the entry's window (from its first observation) and the combined stats. */
+  private record Entry(WindowKey key, Observation first, WindowStats stats) {}
 
   private final int maxEntries;
   private transient Map<WindowKey, Entry> bundle;
+  /** The same entries by window end, so a watermark touches only the windows it ends. */
+  private transient TreeMap<Long, List<Entry>> byEnd;
+  private transient ListState<Observation> snapshot;
   private transient long watermark;
 
   /** @param maxEntries windows held at most; a full bundle is emitted whole */
@@ -46,44 +64,58 @@ public class WindowPreAggregator extends AbstractStreamOperator<Observation>
   }
 
   @Override
-  public void open() throws Exception {
-    super.open();
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
     bundle = new HashMap<>();
+    byEnd = new TreeMap<>();
     watermark = Long.MIN_VALUE;
+    snapshot = context.getOperatorStateStore().getListState(BUNDLE);
+    for (Observation partial : snapshot.get()) {
+      WindowStats stats = deserialize(partial.partialStats);
+      partial.partialStats = null;
+      WindowKey key = new WindowKey(partial.windowKey, stats.windowStart());
+      Entry held = bundle.get(key);
+      if (held == null) {
+        hold(new Entry(key, partial, stats));
+      } else {
+        held.stats().merge(stats);
+      }
+    }
+  }
+
+  private void hold(Entry entry) {
+    bundle.put(entry.key(), entry);
+    byEnd.computeIfAbsent(entry.stats().windowEnd(), end -> new ArrayList<>()).add(entry);
   }
 
   @Override
   public void processElement(StreamRecord<Observation> element) {
-    Observation turn = element.getValue();
-    if (turn.kind != Observation.TURN) {
+    Observation observation = element.getValue();
+    long start = observation.windowStart();
+    if (observation.kind == Observation.PARTIAL || start + observation.windowMs - 1 <= watermark) {
       output.collect(element);
       return;
     }
-    long start = turn.windowStart();
-    if (start + turn.windowMs - 1 <= watermark) {
-      output.collect(element);
-      return;
-    }
-    Entry entry = bundle.get(new WindowKey(turn.windowKey, start));
+    WindowKey key = new WindowKey(observation.windowKey, start);
+    Entry entry = bundle.get(key);
     if (entry == null) {
       if (bundle.size() >= maxEntries) {
         emitAll();
       }
-      entry = new Entry(turn, new WindowStats(start, turn.windowMs, turn.allowedLatenessMs, turn.definitionVersion));
-      bundle.put(new WindowKey(turn.windowKey, start), entry);
+      entry = new Entry(key, observation, new WindowStats(start, observation.windowMs, observation.allowedLatenessMs,
+          observation.definitionVersion));
+      hold(entry);
     }
-    entry.stats().add(turn, false);
+    entry.stats().add(observation, false);
   }
 
   @Override
   public void processWatermark(Watermark mark) throws Exception {
-    Iterator<Map.Entry<WindowKey, Entry>> entries = bundle.entrySet().iterator();
-    while (entries.hasNext()) {
-      Map.Entry<WindowKey, Entry> next = entries.next();
-      Entry entry = next.getValue();
-      if (entry.stats().windowEnd() - 1 <= mark.getTimestamp()) {
+    // A window [start, end) has ended once the watermark reaches end - 1.
+    while (!byEnd.isEmpty() && byEnd.firstKey() - 1 <= mark.getTimestamp()) {
+      for (Entry entry : byEnd.pollFirstEntry().getValue()) {
         emit(entry);
-        entries.remove();
+        bundle.remove(entry.key());
       }
     }
     watermark = Math.max(watermark, mark.getTimestamp());
@@ -91,9 +123,11 @@ public class WindowPreAggregator extends AbstractStreamOperator<Observation>
   }
 
   @Override
-  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-    emitAll();
-    super.prepareSnapshotPreBarrier(checkpointId);
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
+    List<Observation> held = new ArrayList<>(bundle.size());
+    bundle.values().forEach(entry -> held.add(partial(entry)));
+    snapshot.update(held);
   }
 
   @Override
@@ -105,9 +139,15 @@ public class WindowPreAggregator extends AbstractStreamOperator<Observation>
   private void emitAll() {
     bundle.values().forEach(this::emit);
     bundle.clear();
+    byEnd.clear();
   }
 
   private void emit(Entry entry) {
+    Observation partial = partial(entry);
+    output.collect(new StreamRecord<>(partial, partial.eventTime));
+  }
+
+  private static Observation partial(Entry entry) {
     Observation first = entry.first();
     Observation partial = new Observation();
     partial.kind = Observation.PARTIAL;
@@ -120,7 +160,7 @@ public class WindowPreAggregator extends AbstractStreamOperator<Observation>
     partial.allowedLatenessMs = first.allowedLatenessMs;
     partial.eventTime = entry.stats().windowStart();
     partial.partialStats = serialize(entry.stats());
-    output.collect(new StreamRecord<>(partial, partial.eventTime));
+    return partial;
   }
 
   static byte[] serialize(WindowStats stats) {
@@ -128,6 +168,14 @@ public class WindowPreAggregator extends AbstractStreamOperator<Observation>
       ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
       stats.writeTo(new DataOutputStream(bytes));
       return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static WindowStats deserialize(byte[] bytes) {
+    try {
+      return WindowStats.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -83,16 +83,80 @@ class WindowPreAggregatorTest {
   }
 
   @Test
-  void everythingIsEmittedBeforeACheckpointBarrierAndWhenTheBundleIsFull() throws Exception {
+  void aFullBundleIsEmittedWholeAndEntriesOutliveCheckpointBarriers() throws Exception {
     try (var pre = harness(2)) {
       pre.processElement(turn("*", 1_000, "a", 900), 1_000);
       pre.processElement(turn("device=mobile", 1_000, "a", 900), 1_000);
-      assertThat(pre.extractOutputValues()).isEmpty();
+      pre.prepareSnapshotPreBarrier(1);
+      pre.snapshot(1, 1);
+      assertThat(pre.extractOutputValues()).as("held across the barrier").isEmpty();
       // A third window does not fit: the two held ones go out first.
       pre.processElement(turn("device=desktop", 2_000, "b", 900), 2_000);
-      assertThat(pre.extractOutputValues()).hasSize(2);
-      pre.prepareSnapshotPreBarrier(1);
-      assertThat(pre.extractOutputValues()).hasSize(3).allSatisfy(o -> assertThat(o.kind).isEqualTo(Observation.PARTIAL));
+      assertThat(pre.extractOutputValues()).hasSize(2).allSatisfy(o -> assertThat(o.kind).isEqualTo(Observation.PARTIAL));
+    }
+  }
+
+  @Test
+  void heldWindowsAreRestoredFromASnapshotAndGiveTheSameWindows() throws Exception {
+    List<Observation> turns = turns();
+    List<Object> direct = new ArrayList<>();
+    turns.forEach(t -> direct.add(new StreamRecord<>(t, t.eventTime)));
+    direct.add(new org.apache.flink.streaming.api.watermark.Watermark(Long.MAX_VALUE));
+
+    List<Object> combined = new ArrayList<>();
+    org.apache.flink.runtime.checkpoint.OperatorSubtaskState state;
+    try (var before = harness(1_000)) {
+      turns.subList(0, 25).forEach(t -> process(before, t));
+      state = before.snapshot(7, 7);
+      combined.addAll(before.getOutput());
+      // What the failed attempt emits after the checkpoint is replayed; the restored one redoes it.
+      process(before, turns.get(25));
+    }
+    try (var after = new OneInputStreamOperatorTestHarness<Observation, Observation>(new WindowPreAggregator(1_000))) {
+      after.initializeState(state);
+      after.open();
+      turns.subList(25, turns.size()).forEach(t -> process(after, t));
+      after.processWatermark(Long.MAX_VALUE);
+      combined.addAll(after.getOutput());
+    }
+    assertThat(combined.stream().filter(o -> o instanceof StreamRecord<?>).count()).isBetween(4L, 6L);
+    assertThat(windowsFrom(combined)).usingRecursiveFieldByFieldElementComparator()
+        .containsExactlyInAnyOrderElementsOf(windowsFrom(direct));
+  }
+
+  @Test
+  void outcomesAndUnitValuesAreCombinedToo() throws Exception {
+    Observation outcome = turn("*", 1_000, "o", 0);
+    outcome.kind = Observation.OUTCOME;
+    outcome.resolved = true;
+    Observation unit = turn("*", 1_500, "u", 0);
+    unit.kind = Observation.UNIT;
+    unit.unitCost = 0.02;
+    unit.unitTurns = 2;
+    unit.judgeAxes = new String[0];
+    unit.judgeScores = new double[0];
+    List<Object> direct = new ArrayList<>();
+    List<Object> combined;
+    try (var pre = harness(1_000)) {
+      for (Observation o : List.of(turn("*", 500, "t", 900), outcome, unit)) {
+        process(pre, o);
+        direct.add(new StreamRecord<>(o, o.eventTime));
+      }
+      pre.processWatermark(Long.MAX_VALUE);
+      direct.add(new org.apache.flink.streaming.api.watermark.Watermark(Long.MAX_VALUE));
+      combined = new ArrayList<>(pre.getOutput());
+    }
+    assertThat(combined.stream().filter(o -> o instanceof StreamRecord<?>)).singleElement()
+        .satisfies(r -> assertThat(((Observation) ((StreamRecord<?>) r).getValue()).kind).isEqualTo(Observation.PARTIAL));
+    assertThat(windowsFrom(combined)).usingRecursiveFieldByFieldElementComparator()
+        .containsExactlyInAnyOrderElementsOf(windowsFrom(direct));
+  }
+
+  private static void process(OneInputStreamOperatorTestHarness<Observation, Observation> harness, Observation o) {
+    try {
+      harness.processElement(o, o.eventTime);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 }
