@@ -8,6 +8,7 @@ import dev.arbiter.core.Ingested;
 import dev.arbiter.core.Observation;
 import dev.arbiter.job.cli.ArbiterCli;
 import dev.arbiter.operators.GuardrailEvaluator;
+import dev.arbiter.operators.ObservationTypeInfo;
 import dev.arbiter.operators.Outputs;
 import dev.arbiter.operators.PendingExperiments;
 import dev.arbiter.operators.RegistryGate;
@@ -140,24 +141,25 @@ public final class ArbiterJob {
 
     SingleOutputStreamOperator<Observation> routed = events
         .connect(registry)
-        .process(new TurnRouter())
+        .process(new TurnRouter()).returns(ObservationTypeInfo.INSTANCE)
         .uid(Uid.TURN_ROUTER).name("decode, validate, route");
 
     SingleOutputStreamOperator<Observation> released = routed.getSideOutput(Outputs.PENDING)
         .keyBy(Ingested::experimentId)
         .connect(registry)
-        .process(new PendingExperiments(config.getLong(ArbiterConfig.UNKNOWN_EXPERIMENT_HOLD_MS)))
+        .process(new PendingExperiments(config.getLong(ArbiterConfig.UNKNOWN_EXPERIMENT_HOLD_MS))).returns(ObservationTypeInfo.INSTANCE)
         .uid(Uid.PENDING_EXPERIMENTS).name("hold turns of unregistered experiments");
 
     SingleOutputStreamOperator<Observation> placed = routed.union(released)
         .keyBy(observation -> Observation.unitKey(observation.experimentId, observation.unitId))
         .process(new UnitTracker(config.getLong(ArbiterConfig.JOIN_MAX_WAIT_MS), config.getLong(ArbiterConfig.UNIT_STATE_TTL_MS)))
+        .returns(ObservationTypeInfo.INSTANCE)
         .uid(Uid.UNIT_TRACKER).name("units: leaks, duplicates, outcome and judge joins");
 
     DataStream<Observation> toWindows = placed;
     if (config.choice(ArbiterConfig.PRE_AGGREGATION, "on", "off").equals("on")) {
       toWindows = placed
-          .transform("combine turns per window", placed.getType(), new WindowPreAggregator(PRE_AGGREGATION_MAX_WINDOWS))
+          .transform("combine observations per window", ObservationTypeInfo.INSTANCE, new WindowPreAggregator(PRE_AGGREGATION_MAX_WINDOWS))
           .uid(Uid.WINDOW_PRE_AGGREGATOR);
     }
     SingleOutputStreamOperator<WindowSummary> windows = toWindows

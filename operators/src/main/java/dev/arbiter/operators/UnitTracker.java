@@ -179,9 +179,14 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
       state.valued = true;
       unit.update(state);
     }
+    if (state != null && state.noneWaiting) {
+      return;
+    }
     List<Observation> still = new ArrayList<>();
+    boolean expired = false;
     for (Observation event : waiting.get()) {
       if (event.eventTime + maxWaitMs <= timestamp) {
+        expired = true;
         boolean outcome = event.kind == Observation.OUTCOME;
         reject(ctx, event, outcome ? Rejection.OUTCOME_WITHOUT_TURNS : Rejection.JUDGE_WITHOUT_TURN,
             (outcome ? "outcome of unit " + event.unitId : "judge score of request " + event.requestId)
@@ -190,8 +195,10 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
         still.add(event);
       }
     }
-    waiting.update(still);
-    if (state != null && still.isEmpty() && !state.noneWaiting) {
+    if (expired) {
+      waiting.update(still);
+    }
+    if (state != null && still.isEmpty()) {
       state.noneWaiting = true;
       unit.update(state);
     }

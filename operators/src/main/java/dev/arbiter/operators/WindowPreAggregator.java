@@ -46,7 +46,28 @@ public class WindowPreAggregator extends AbstractStreamOperator<Observation>
   static final ListStateDescriptor<Observation> BUNDLE =
       new ListStateDescriptor<>("window-bundle", TypeInformation.of(Observation.class));
 
-  private record WindowKey(String windowKey, long start) {}
+  /** A window of one key; hand-written equals and hashCode, which a record's indy-based ones are slower than on this hot path. */
+  private static final class WindowKey {
+    private final String windowKey;
+    private final long start;
+    private final int hash;
+
+    WindowKey(String windowKey, long start) {
+      this.windowKey = windowKey;
+      this.start = start;
+      this.hash = 31 * windowKey.hashCode() + Long.hashCode(start);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof WindowKey key && hash == key.hash && start == key.start && windowKey.equals(key.windowKey);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
 
   /** Key fields of the entry's window (from its first observation) and the combined stats. */
   private record Entry(WindowKey key, Observation first, WindowStats stats) {}

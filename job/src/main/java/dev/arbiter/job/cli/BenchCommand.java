@@ -33,7 +33,7 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Flink parallelism and C0 reader threads. Default: ${DEFAULT-VALUE}.")
   int parallelism;
 
-  @Option(names = "--checkpoint-interval-ms", defaultValue = "5000", description = "Checkpoint interval of the Flink runs. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--checkpoint-interval-ms", defaultValue = "10000", description = "Checkpoint interval of the Flink runs; the default is the job's own. Default: ${DEFAULT-VALUE}.")
   long checkpointIntervalMs;
 
   @Option(names = "--runs", split = ",", defaultValue = "C0,C1,C2,C2-direct,C3,C4",
