@@ -75,12 +75,17 @@ public final class DecisionLatencyBench {
   /** Every AFFECTED_EVERY-th experiment gets latency spikes. */
   static final int AFFECTED_EVERY = 5;
   static final String LATENCY_RULE = "latency";
+  /**
+   * Conversations per experiment and window at least: about 75 treatment turns, above the latency
+   * rule's 50 minimum samples. At a low rate fewer experiments run, so every window can decide.
+   */
+  static final int MIN_CONVERSATIONS = 60;
 
   public record Settings(List<Double> fractions, double capacity, int seconds, int experiments, int partitions,
       int parallelism, long checkpointIntervalMs, long seed) {}
 
   /** One run's figures. */
-  record Row(String delivery, double fraction, double targetRate, double achievedRate, int scripted, int measured,
+  record Row(String delivery, double fraction, int experiments, double targetRate, double achievedRate, int scripted, int measured,
       int otherCommands, LatencyLedger.Spread sinceLastEvent, LatencyLedger.Spread sinceWatermarkReady, long lagAtLastAppend) {}
 
   private final Settings settings;
@@ -95,6 +100,12 @@ public final class DecisionLatencyBench {
     this.cluster = cluster;
     this.scratch = scratch;
     this.out = out;
+  }
+
+  /** Experiments a run at {@code rate} events/s can fill with {@link #MIN_CONVERSATIONS} per window, at most {@code wanted}. */
+  static int experimentsAt(double rate, int wanted) {
+    int fit = (int) (rate * WINDOW_MS / 1000.0 / (BenchTraffic.EVENTS_PER_CONVERSATION * MIN_CONVERSATIONS));
+    return Math.max(AFFECTED_EVERY, Math.min(wanted, fit));
   }
 
   /** The definition every experiment of the run copies: the running example with short windows. */
@@ -121,9 +132,9 @@ public final class DecisionLatencyBench {
 
   public void run() throws Exception {
     say("");
-    say("Decision latency: Arbiter (RocksDB) unbounded, %,d experiments, every %dth with scripted latency spikes; "
-        + "capacity %,.0f events/s; %d s of traffic per run", settings.experiments(), AFFECTED_EVERY, settings.capacity(),
-        settings.seconds());
+    say("Decision latency: Arbiter (RocksDB) unbounded, up to %,d experiments (at least %d conversations each per window), "
+        + "every %dth with scripted latency spikes; capacity %,.0f events/s; %d s of traffic per run", settings.experiments(),
+        MIN_CONVERSATIONS, AFFECTED_EVERY, settings.capacity(), settings.seconds());
     ArbiterConfig defaults = ArbiterConfig.defaults();
     say("Settings that bound it: window %,d ms, allowed lateness %,d ms, watermark out-of-orderness %s ms, idleness %s ms, "
         + "checkpoint interval %,d ms (exactly-once commands become readable when the checkpoint after them completes)",
@@ -136,12 +147,13 @@ public final class DecisionLatencyBench {
       }
     }
     say("");
-    say("| delivery | load | target events/s | achieved events/s | scripted breaches | measured | other commands "
+    say("| delivery | load | experiments | target events/s | achieved events/s | scripted breaches | measured | other commands "
         + "| since last event of the window p50 / p95 / max (ms) | since the watermark could pass the close p50 / p95 / max (ms) "
         + "| committed lag at last append (events) |");
-    say("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    say("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (Row r : rows) {
-      say("| %s | %.0f%% | %,.0f | %,.0f | %d | %d | %d | %s | %s | %,d |", r.delivery(), r.fraction() * 100, r.targetRate(),
+      say("| %s | %.0f%% | %,d | %,.0f | %,.0f | %d | %d | %d | %s | %s | %,d |", r.delivery(), r.fraction() * 100, r.experiments(),
+          r.targetRate(),
           r.achievedRate(), r.scripted(), r.measured(), r.otherCommands(), r.sinceLastEvent().describe(),
           r.sinceWatermarkReady().describe(), r.lagAtLastAppend());
     }
@@ -177,10 +189,11 @@ public final class DecisionLatencyBench {
     // (so conversations already open are complete) but not appended.
     long firstStart = System.currentTimeMillis() / WINDOW_MS * WINDOW_MS;
     int windows = LEAD_WINDOWS + (int) (settings.seconds() * 1000L / WINDOW_MS) + 2;
+    int experiments = experimentsAt(rate, settings.experiments());
     int conversations = (int) Math.max(1, Math.round(rate * WINDOW_MS / 1000.0
-        / (settings.experiments() * BenchTraffic.EVENTS_PER_CONVERSATION)));
+        / (experiments * BenchTraffic.EVENTS_PER_CONVERSATION)));
     // The first appended window is clean: it also absorbs the job's warm-up.
-    BenchTraffic traffic = new BenchTraffic(definition(firstStart - LEAD_WINDOWS * WINDOW_MS), settings.experiments(), windows,
+    BenchTraffic traffic = new BenchTraffic(definition(firstStart - LEAD_WINDOWS * WINDOW_MS), experiments, windows,
         conversations, i -> effects(i, LEAD_WINDOWS + 1, windows), settings.seed());
     LatencyLedger ledger = new LatencyLedger(WINDOW_MS, ALLOWED_LATENESS_MS, config.getLong(ArbiterConfig.OUT_OF_ORDERNESS_MS),
         settings.partitions());
@@ -264,7 +277,7 @@ public final class DecisionLatencyBench {
         }
         say("  %s: %,d events in %.1f s (last event time %d s after the first window's start), %d of %d scripted breaches measured",
             tag, events, seconds, (lastEventTime - firstStart) / 1000, sinceLast.size(), scripted.size());
-        return new Row(delivery, fraction, rate, events / seconds, scripted.size(), sinceLast.size(), others,
+        return new Row(delivery, fraction, experiments, rate, events / seconds, scripted.size(), sinceLast.size(), others,
             LatencyLedger.Spread.of(sinceLast), LatencyLedger.Spread.of(sinceReady), lag);
       } finally {
         cluster.cancelJob(job).get();
