@@ -39,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
@@ -67,11 +68,15 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class DecisionLatencyBench {
 
-  /** Short windows, so a run of a minute or two closes several of them. */
-  static final long WINDOW_MS = 10_000;
+  /**
+   * Short windows, so a run of a minute or two closes several of them; 7 s, a divisor of no usual
+   * checkpoint interval (5 s, 10 s), so that window closes fall at every phase of the checkpoint
+   * cycle and exactly-once latencies sample the whole wait for the commit.
+   */
+  static final long WINDOW_MS = 7_000;
   static final long ALLOWED_LATENESS_MS = 5_000;
   /** Windows before the first appended one: long enough that no conversation still open at the start lacks its beginning. */
-  static final int LEAD_WINDOWS = 5;
+  static final int LEAD_WINDOWS = 7;
   /** Every AFFECTED_EVERY-th experiment gets latency spikes. */
   static final int AFFECTED_EVERY = 5;
   static final String LATENCY_RULE = "latency";
@@ -259,6 +264,10 @@ public final class DecisionLatencyBench {
           Thread.sleep(100); // polling the consumer thread's findings, with a deadline
         }
         watcher.check();
+        JobStatus status = cluster.getJobStatus(job).get();
+        if (status != JobStatus.RUNNING) {
+          throw new IllegalStateException("job " + tag + " is " + status + ", not running, at the end of its latency run");
+        }
         List<Long> sinceLast = new ArrayList<>();
         List<Long> sinceReady = new ArrayList<>();
         int others = 0;

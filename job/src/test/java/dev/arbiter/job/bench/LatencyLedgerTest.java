@@ -99,26 +99,27 @@ class LatencyLedgerTest {
 
   @Test
   void onlyBreachesWhoseCloseTheWatermarkCouldPassAreExpected() {
-    LatencyLedger ledger = new LatencyLedger(DecisionLatencyBench.WINDOW_MS, DecisionLatencyBench.ALLOWED_LATENESS_MS,
-        OUT_OF_ORDERNESS, 1);
-    long first = W0;
-    long definitionStart = first - DecisionLatencyBench.LEAD_WINDOWS * WINDOW;
+    long window = DecisionLatencyBench.WINDOW_MS;
+    LatencyLedger ledger = new LatencyLedger(window, DecisionLatencyBench.ALLOWED_LATENESS_MS, OUT_OF_ORDERNESS, 1);
+    long first = W0 - W0 % window;
+    long definitionStart = first - DecisionLatencyBench.LEAD_WINDOWS * window;
+    int breaching = DecisionLatencyBench.LEAD_WINDOWS + 1;
     String id = BenchTraffic.experimentId(0);
-    // Experiment 0 breaches windows 6 and 7 (index from the definition's start); traffic reaches far enough to close 6 only.
+    // Experiment 0 breaches the two windows after the first appended one; traffic reaches far enough to close only the first.
     ledger.appended(id, first, 0, 1);
-    ledger.appended(id, definitionStart + 6 * WINDOW, 0, 2);
-    ledger.appended(id, definitionStart + 7 * WINDOW, 0, 3);
-    ledger.appended(id, ledger.watermarkThreshold(definitionStart + 6 * WINDOW), 0, 4);
+    ledger.appended(id, definitionStart + breaching * window, 0, 2);
+    ledger.appended(id, definitionStart + (breaching + 1) * window, 0, 3);
+    ledger.appended(id, ledger.watermarkThreshold(definitionStart + breaching * window), 0, 4);
 
-    Set<LatencyLedger.WindowKey> scripted = DecisionLatencyBench.scripted(1, 12, first, ledger);
-    assertThat(scripted).containsExactly(new LatencyLedger.WindowKey(id, definitionStart + 6 * WINDOW));
+    Set<LatencyLedger.WindowKey> scripted = DecisionLatencyBench.scripted(1, breaching + 6, first, ledger);
+    assertThat(scripted).containsExactly(new LatencyLedger.WindowKey(id, definitionStart + breaching * window));
   }
 
   @Test
   void aLowRateRunsFewerExperimentsSoEveryWindowCanDecide() {
-    // 60 conversations x 3.5 events per 10 s window: 21 events/s per experiment.
+    // 60 conversations x 3.5 events per 7 s window: 30 events/s per experiment.
     assertThat(DecisionLatencyBench.experimentsAt(50_000, 1_000)).isEqualTo(1_000);
-    assertThat(DecisionLatencyBench.experimentsAt(2_100, 1_000)).isEqualTo(100);
+    assertThat(DecisionLatencyBench.experimentsAt(3_000, 1_000)).isEqualTo(100);
     assertThat(DecisionLatencyBench.experimentsAt(10, 1_000)).isEqualTo(DecisionLatencyBench.AFFECTED_EVERY);
   }
 
