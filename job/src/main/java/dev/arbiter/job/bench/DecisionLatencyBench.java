@@ -158,8 +158,7 @@ public final class DecisionLatencyBench {
     say("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (Row r : rows) {
       say("| %s | %.0f%% | %,d | %,.0f | %,.0f | %d | %d | %d | %s | %s | %,d |", r.delivery(), r.fraction() * 100, r.experiments(),
-          r.targetRate(),
-          r.achievedRate(), r.scripted(), r.measured(), r.otherCommands(), r.sinceLastEvent().describe(),
+          r.targetRate(), r.achievedRate(), r.scripted(), r.measured(), r.otherCommands(), r.sinceLastEvent().describe(),
           r.sinceWatermarkReady().describe(), r.lagAtLastAppend());
     }
   }
@@ -270,24 +269,28 @@ public final class DecisionLatencyBench {
         }
         List<Long> sinceLast = new ArrayList<>();
         List<Long> sinceReady = new ArrayList<>();
-        int others = 0;
+        List<String> others = new ArrayList<>();
         for (CommandWatcher.Seen seen : watcher.seen()) {
           ControlCommand c = seen.command();
           LatencyLedger.WindowKey key = new LatencyLedger.WindowKey(c.getExperimentId(), c.getWindowStart() == null ? -1 : c.getWindowStart());
           if (!scripted.contains(key) || !LATENCY_RULE.equals(c.getRuleId())) {
-            others++;
+            others.add(c.getAction() + " " + c.getExperimentId() + (c.getRuleId() == null ? "" : " rule " + c.getRuleId()));
             continue;
           }
           LatencyLedger.Latency latency = ledger.latency(key.experimentId(), key.windowStart(), seen.readableAtMs()).orElseThrow();
           sinceLast.add(latency.sinceLastEventMs());
           latency.sinceWatermarkReadyMs().ifPresent(sinceReady::add);
         }
+        if (!others.isEmpty()) {
+          say("  %s: commands not scripted (noise, sequential looks): %s", tag,
+              others.size() > 5 ? others.subList(0, 5) + " and " + (others.size() - 5) + " more" : others);
+        }
         if (failedSends.get() > 0) {
           say("  %s: %,d sends failed", tag, failedSends.get());
         }
         say("  %s: %,d events in %.1f s (last event time %d s after the first window's start), %d of %d scripted breaches measured",
             tag, events, seconds, (lastEventTime - firstStart) / 1000, sinceLast.size(), scripted.size());
-        return new Row(delivery, fraction, experiments, rate, events / seconds, scripted.size(), sinceLast.size(), others,
+        return new Row(delivery, fraction, experiments, rate, events / seconds, scripted.size(), sinceLast.size(), others.size(),
             LatencyLedger.Spread.of(sinceLast), LatencyLedger.Spread.of(sinceReady), lag);
       } finally {
         cluster.cancelJob(job).get();
