@@ -1,6 +1,7 @@
 package dev.arbiter.job.bench;
 
 import dev.arbiter.avro.ExperimentDefinition;
+import dev.arbiter.job.simulate.Effect;
 import dev.arbiter.job.simulate.Events;
 import dev.arbiter.job.simulate.RunningExample;
 import dev.arbiter.job.simulate.SupportBotTraffic;
@@ -9,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.PriorityQueue;
+import java.util.function.IntFunction;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -36,15 +38,29 @@ final class BenchTraffic implements Iterator<SpecificRecord> {
    * @param start event time of the first window
    */
   BenchTraffic(long events, int experiments, int windows, long start, long seed) {
-    int conversations = (int) Math.max(1, Math.round(events / (experiments * (double) windows * EVENTS_PER_CONVERSATION)));
+    this(RunningExample.definition(start), experiments, windows,
+        (int) Math.max(1, Math.round(events / (experiments * (double) windows * EVENTS_PER_CONVERSATION))), i -> List.of(), seed);
+  }
+
+  /**
+   * @param template the definition every experiment copies (window size, rules, start)
+   * @param conversations conversations per experiment and window
+   * @param effects the effects injected into experiment i's traffic
+   */
+  BenchTraffic(ExperimentDefinition template, int experiments, int windows, int conversations,
+      IntFunction<List<Effect>> effects, long seed) {
     for (int i = 0; i < experiments; i++) {
-      String id = String.format("bench-%05d", i);
-      ExperimentDefinition definition = ExperimentDefinition.newBuilder(RunningExample.definition(start))
+      String id = experimentId(i);
+      ExperimentDefinition definition = ExperimentDefinition.newBuilder(template)
           .setExperimentId(id).setAssignmentSalt(id).build();
       definitions.add(definition);
-      SupportBotTraffic traffic = new SupportBotTraffic(definition, seed + i, windows, w -> conversations, List.of());
+      SupportBotTraffic traffic = new SupportBotTraffic(definition, seed + i, windows, w -> conversations, effects.apply(i));
       advance(i, traffic);
     }
+  }
+
+  static String experimentId(int index) {
+    return String.format("bench-%05d", index);
   }
 
   List<ExperimentDefinition> definitions() {

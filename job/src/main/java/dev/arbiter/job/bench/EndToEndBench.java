@@ -82,11 +82,14 @@ import org.apache.kafka.common.TopicPartition;
  * the OS. Every Arbiter run's window summaries are read back and digested, so the table shows that
  * all runs computed the same windows. With {@code stateGrowth}, Arbiter (RocksDB, exactly-once) also
  * runs once per experiment count and reports checkpoint sizes and durations from the REST API.
+ * With {@code latencyAt}, {@link DecisionLatencyBench} then measures decision latency at those
+ * fractions of the capacity: {@code capacity} if given, else C2's events/s.
  */
 public final class EndToEndBench {
 
   public record Settings(long events, int experiments, int windows, int partitions, int parallelism,
-      long checkpointIntervalMs, List<String> runs, List<Integer> stateGrowth, long stateEvents, long seed) {}
+      long checkpointIntervalMs, List<String> runs, List<Integer> stateGrowth, long stateEvents, long seed,
+      List<Double> latencyAt, double capacity, int latencySeconds) {}
 
   /** One run's figures. */
   record Outcome(String id, String what, long events, double seconds, double cpuSeconds, String check) {
@@ -147,6 +150,14 @@ public final class EndToEndBench {
         }
         if (!settings.stateGrowth().isEmpty()) {
           stateGrowth();
+        }
+        if (!settings.latencyAt().isEmpty()) {
+          double capacity = settings.capacity() > 0 ? settings.capacity()
+              : outcomes.stream().filter(o -> o.id().equals("C2")).findFirst().map(Outcome::perSecond)
+                  .orElseThrow(() -> new IllegalArgumentException("decision latency needs C2 in the runs or a capacity"));
+          new DecisionLatencyBench(new DecisionLatencyBench.Settings(settings.latencyAt(), capacity, settings.latencySeconds(),
+              settings.experiments(), settings.partitions(), settings.parallelism(), settings.checkpointIntervalMs(), settings.seed()),
+              kafka, cluster, scratch, out).run();
         }
       } finally {
         cluster.close();

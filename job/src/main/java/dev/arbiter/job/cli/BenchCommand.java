@@ -1,6 +1,7 @@
 package dev.arbiter.job.cli;
 
 import dev.arbiter.job.bench.EndToEndBench;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Option;
         "Pre-produce one topic of simulated turns for many experiments on an in-process Kafka broker, then read it side by side:",
         "C0 plain KafkaConsumers decoding (the ceiling), C1 a Flink pass-through job (exactly-once), C2 Arbiter with RocksDB and",
         "exactly-once (C2-direct: without local pre-aggregation), C3 with heap state, C4 at-least-once; prints events/s, events/s",
-        "per core and per CPU-second, and the ratios. --state-growth adds checkpoint size and duration per experiment count."})
+        "per core and per CPU-second, and the ratios. --state-growth adds checkpoint size and duration per experiment count;",
+        "--latency-at adds decision latency (both delivery modes) at fractions of the capacity (C2's events/s or --capacity)."})
 public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--events", defaultValue = "2000000", description = "Events in the topic. Default: ${DEFAULT-VALUE}.")
@@ -49,6 +51,17 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "2026", description = "Seed of the simulated traffic. Default: ${DEFAULT-VALUE}.")
   long seed;
 
+  @Option(names = "--latency-at", split = ",",
+      description = "Fractions of the capacity to measure decision latency at, e.g. 0.5,0.9 (off by default).")
+  List<String> latencyAt = List.of();
+
+  @Option(names = "--capacity", defaultValue = "0",
+      description = "Capacity in events/s for --latency-at; default: C2's events/s from the same invocation.")
+  double capacity;
+
+  @Option(names = "--latency-seconds", defaultValue = "60", description = "Seconds of traffic per latency run. Default: ${DEFAULT-VALUE}.")
+  int latencySeconds;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -80,7 +93,32 @@ public final class BenchCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--runs: unknown run '" + run + "'; runs are C0, C1, C2, C2-direct, C3, C4");
       }
     }
+    List<Double> fractions = new ArrayList<>();
+    for (String fraction : latencyAt) {
+      if (fraction.isBlank()) {
+        continue;
+      }
+      double f;
+      try {
+        f = Double.parseDouble(fraction.strip());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--latency-at: '" + fraction + "' is not a number");
+      }
+      if (!(f > 0 && f <= 2)) {
+        throw new IllegalArgumentException("--latency-at fractions must be above 0 and at most 2, got " + fraction);
+      }
+      fractions.add(f);
+    }
+    if (capacity < 0) {
+      throw new IllegalArgumentException("--capacity must be above 0, got " + capacity);
+    }
+    if (!fractions.isEmpty() && capacity == 0 && !chosen.contains("C2")) {
+      throw new IllegalArgumentException("--latency-at needs --capacity N (events/s) or C2 in --runs to measure it");
+    }
+    if (latencySeconds < 20 || latencySeconds > 3600) {
+      throw new IllegalArgumentException("--latency-seconds must be between 20 and 3600, got " + latencySeconds);
+    }
     return new EndToEndBench(new EndToEndBench.Settings(events, experiments, windows, partitions, parallelism,
-        checkpointIntervalMs, chosen, stateGrowth, stateEvents, seed), spec.commandLine().getOut()).run();
+        checkpointIntervalMs, chosen, stateGrowth, stateEvents, seed, fractions, capacity, latencySeconds), spec.commandLine().getOut()).run();
   }
 }

@@ -102,4 +102,12 @@ class ArbiterCliTest {
     assertOneLineUserError(run("demo", "--duration", "soon"), "not a duration");
     assertOneLineUserError(run("demo", "--rate", "0"), "--rate must be between");
   }
+
+  @Test
+  void benchLatencyNeedsACapacityOrTheRunThatMeasuresIt() {
+    assertOneLineUserError(run("bench", "--runs", "C0", "--latency-at", "0.5"), "--latency-at needs --capacity N");
+    assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "half", "--capacity", "1000"), "'half' is not a number");
+    assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "0.5", "--capacity", "1000", "--latency-seconds", "5"),
+        "--latency-seconds must be between 20 and 3600");
+  }
 }
