@@ -10,12 +10,16 @@ import dev.arbiter.wire.Rejection;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeutils.base.LongSerializer;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -32,12 +36,22 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
   static final MapStateDescriptor<Long, WindowStats> WINDOWS =
       new MapStateDescriptor<>("open-windows", LongSerializer.INSTANCE, WindowStatsSerializer.INSTANCE);
 
+  /**
+   * Close time minus start of the windows this key has had (one value unless a definition changed
+   * the window size or lateness), so a timer finds the windows it closes without reading them all.
+   */
+  @VisibleForTesting
+  static final ValueStateDescriptor<long[]> SPANS =
+      new ValueStateDescriptor<>("window-spans", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO);
+
   private transient MapState<Long, WindowStats> windows;
+  private transient ValueState<long[]> spans;
   private transient Counters counters;
 
   @Override
   public void open(OpenContext openContext) {
     windows = getRuntimeContext().getMapState(WINDOWS);
+    spans = getRuntimeContext().getState(SPANS);
     counters = new Counters(getRuntimeContext().getMetricGroup());
     counters.labelled("lateEvents", "handling", "in_window");
     counters.labelled("lateEvents", "handling", "dead_lettered");
@@ -66,7 +80,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
       WindowStats partial = WindowStats.readFrom(new DataInputStream(new ByteArrayInputStream(turn.partialStats)));
       if (stats == null) {
         stats = partial;
-        ctx.timerService().registerEventTimeTimer(close);
+        openWindow(start, close, ctx);
       } else {
         stats.merge(partial);
       }
@@ -75,7 +89,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
     }
     if (stats == null) {
       stats = new WindowStats(start, turn.windowMs, turn.allowedLatenessMs, turn.definitionVersion);
-      ctx.timerService().registerEventTimeTimer(close);
+      openWindow(start, close, ctx);
     }
     boolean late = start + turn.windowMs - 1 <= watermark;
     if (late && Segments.ROLLUP.equals(turn.segment)) {
@@ -86,21 +100,51 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
     windows.put(start, stats);
   }
 
+  private void openWindow(long start, long close, Context ctx) throws Exception {
+    ctx.timerService().registerEventTimeTimer(close);
+    long span = close - start;
+    long[] known = spans.value();
+    if (known == null) {
+      spans.update(new long[] {span});
+    } else if (Arrays.stream(known).noneMatch(s -> s == span)) {
+      long[] more = Arrays.copyOf(known, known.length + 1);
+      more[known.length] = span;
+      spans.update(more);
+    }
+  }
+
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<WindowSummary> out) throws Exception {
     String[] key = ctx.getCurrentKey().split(String.valueOf(Observation.KEY_SEPARATOR), 3);
-    List<Long> closed = new ArrayList<>();
-    for (Map.Entry<Long, WindowStats> entry : windows.entries()) {
-      WindowStats stats = entry.getValue();
-      if (stats.closeTime() <= timestamp) {
-        closed.add(entry.getKey());
-        counters.counter("windowsClosed").inc();
-        out.collect(summary(key[0], key[1], key[2], stats));
+    long[] known = spans.value();
+    if (known == null) {
+      // State from before spans were kept: look at every open window.
+      List<Long> closed = new ArrayList<>();
+      for (Map.Entry<Long, WindowStats> entry : windows.entries()) {
+        if (entry.getValue().closeTime() <= timestamp) {
+          closed.add(entry.getKey());
+        }
+      }
+      for (Long start : closed) {
+        closeWindow(start, windows.get(start), key, out);
+      }
+      return;
+    }
+    for (long span : known) {
+      WindowStats stats = windows.get(timestamp - span);
+      if (stats != null && stats.closeTime() <= timestamp) {
+        closeWindow(timestamp - span, stats, key, out);
       }
     }
-    for (Long start : closed) {
-      windows.remove(start);
+    if (windows.isEmpty()) {
+      spans.clear();
     }
+  }
+
+  private void closeWindow(long start, WindowStats stats, String[] key, Collector<WindowSummary> out) throws Exception {
+    counters.counter("windowsClosed").inc();
+    out.collect(summary(key[0], key[1], key[2], stats));
+    windows.remove(start);
   }
 
   @VisibleForTesting

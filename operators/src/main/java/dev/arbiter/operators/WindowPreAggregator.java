@@ -3,9 +3,7 @@ package dev.arbiter.operators;
 import dev.arbiter.core.Observation;
 import dev.arbiter.core.WindowStats;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -16,6 +14,7 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -184,14 +183,18 @@ public class WindowPreAggregator extends AbstractStreamOperator<Observation>
     return partial;
   }
 
+  /** One buffer per thread, grown once to the largest window, instead of a growing stream per entry. */
+  private static final ThreadLocal<DataOutputSerializer> BUFFER = ThreadLocal.withInitial(() -> new DataOutputSerializer(4096));
+
   static byte[] serialize(WindowStats stats) {
+    DataOutputSerializer buffer = BUFFER.get();
+    buffer.clear();
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
-      stats.writeTo(new DataOutputStream(bytes));
-      return bytes.toByteArray();
+      stats.writeTo(buffer);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    return buffer.getCopyOfBuffer();
   }
 
   static WindowStats deserialize(byte[] bytes) {

@@ -71,6 +71,26 @@ class WindowAggregatorTest {
   }
 
   @Test
+  void windowsOfAChangedWindowSizeCloseAtTheirOwnTimes() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(turn("*", 1_000, "a", 1000), 1_000);
+      // A later definition version shortens the window and drops the lateness; [60000, 75000) closes first.
+      Observation shorter = turn("*", 61_000, "b", 2000);
+      shorter.windowMs = WINDOW / 4;
+      shorter.allowedLatenessMs = 0;
+      shorter.definitionVersion = 2;
+      harness.processElement(shorter, 61_000);
+      harness.processWatermark(WINDOW + WINDOW / 4 - 1);
+      assertThat(harness.extractOutputValues()).singleElement()
+          .satisfies(w -> assertThat(w.getWindowStart()).isEqualTo(WINDOW));
+      harness.processWatermark(CLOSE);
+      assertThat(harness.extractOutputValues()).hasSize(2).last()
+          .satisfies(w -> assertThat(w.getWindowStart()).isZero());
+      assertThat(harness.numKeyedStateEntries()).as("no open window, no spans left").isZero();
+    }
+  }
+
+  @Test
   void turnForAClosedWindowIsDeadLetteredOncePerTurn() throws Exception {
     try (var harness = harness()) {
       harness.processElement(turn("*", 1_000, "a", 1000), 1_000);
