@@ -126,6 +126,8 @@ class SecureKafkaIT {
         .with(ArbiterConfig.SASL_MECHANISM, "SCRAM-SHA-512")
         .with(ArbiterConfig.SASL_USERNAME, JOB_USER)
         .with(ArbiterConfig.SASL_PASSWORD_FILE, jobPasswordFile)
+        // A partition slow to start under load must not be taken for idle: its turns would be late.
+        .with(ArbiterConfig.IDLENESS_MS, 600_000)
         .validated();
     try (Admin admin = kafka.admin()) {
       Topics.create(admin, config, 2);

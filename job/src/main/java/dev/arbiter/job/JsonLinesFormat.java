@@ -3,6 +3,7 @@ package dev.arbiter.job;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.core.IngestDecoder;
 import dev.arbiter.core.Ingested;
+import dev.arbiter.operators.IngestedTypeInfo;
 import dev.arbiter.wire.JsonForm;
 import dev.arbiter.wire.Rejection;
 import java.io.BufferedReader;
@@ -81,6 +82,6 @@ public final class JsonLinesFormat extends SimpleStreamFormat<Ingested> {
 
   @Override
   public TypeInformation<Ingested> getProducedType() {
-    return TypeInformation.of(Ingested.class);
+    return IngestedTypeInfo.INSTANCE;
   }
 }

@@ -2,6 +2,7 @@ package dev.arbiter.job;
 
 import dev.arbiter.core.IngestDecoder;
 import dev.arbiter.core.Ingested;
+import dev.arbiter.operators.IngestedTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -23,6 +24,6 @@ public final class KafkaIngestDeserializer implements KafkaRecordDeserialization
 
   @Override
   public TypeInformation<Ingested> getProducedType() {
-    return TypeInformation.of(Ingested.class);
+    return IngestedTypeInfo.INSTANCE;
   }
 }

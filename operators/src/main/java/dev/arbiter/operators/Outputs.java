@@ -27,7 +27,7 @@ public final class Outputs {
   /** Sequential looks at the primary metric, for the metrics topic. */
   public static final OutputTag<SequentialLook> LOOKS = new OutputTag<>("looks", new AvroTypeInfo<>(SequentialLook.class));
   /** Turns of experiments not (yet) in the registry, to be held until their definition arrives. */
-  public static final OutputTag<Ingested> PENDING = new OutputTag<>("pending", TypeInformation.of(Ingested.class));
+  public static final OutputTag<Ingested> PENDING = new OutputTag<>("pending", IngestedTypeInfo.INSTANCE);
 
   /** The registry: experiment id to its newest accepted definition, broadcast to every operator that needs it. */
   public static final MapStateDescriptor<String, ExperimentDefinition> REGISTRY =

@@ -89,5 +89,8 @@ class ObservationSerializerTest {
     assertThat(copy).usingRecursiveComparison().withComparatorForType(Double::compare, Double.class).isEqualTo(o);
     assertThat(copy.segments).isNotSameAs(o.segments);
     assertThat(copy.partialStats).isNotSameAs(o.partialStats);
+    assertThat(ObservationSerializer.INSTANCE.snapshotConfiguration().restoreSerializer()).isEqualTo(ObservationSerializer.INSTANCE);
+    assertThat(ObservationTypeInfo.INSTANCE.createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl()))
+        .isSameAs(ObservationSerializer.INSTANCE);
   }
 }
