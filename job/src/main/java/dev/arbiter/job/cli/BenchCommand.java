@@ -109,8 +109,8 @@ public final class BenchCommand implements Callable<Integer> {
       }
       fractions.add(f);
     }
-    if (capacity < 0) {
-      throw new IllegalArgumentException("--capacity must be above 0, got " + capacity);
+    if (!(capacity >= 0) || Double.isInfinite(capacity)) {
+      throw new IllegalArgumentException("--capacity must be a finite number of events/s above 0, got " + capacity);
     }
     if (!fractions.isEmpty() && capacity == 0 && !chosen.contains("C2")) {
       throw new IllegalArgumentException("--latency-at needs --capacity N (events/s) or C2 in --runs to measure it");

@@ -107,6 +107,8 @@ class ArbiterCliTest {
   void benchLatencyNeedsACapacityOrTheRunThatMeasuresIt() {
     assertOneLineUserError(run("bench", "--runs", "C0", "--latency-at", "0.5"), "--latency-at needs --capacity N");
     assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "half", "--capacity", "1000"), "'half' is not a number");
+    assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "0.5", "--capacity", "NaN"), "--capacity must be a finite number");
+    assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "0.5", "--capacity", "-5"), "--capacity must be a finite number");
     assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "0.5", "--capacity", "1000", "--latency-seconds", "5"),
         "--latency-seconds must be between 20 and 3600");
   }
