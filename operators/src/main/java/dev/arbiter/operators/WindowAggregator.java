@@ -7,8 +7,6 @@ import dev.arbiter.core.Observation;
 import dev.arbiter.core.WindowBounds;
 import dev.arbiter.core.WindowStats;
 import dev.arbiter.wire.Rejection;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -77,7 +75,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
     WindowStats stats = windows.get(start);
     if (turn.kind == Observation.PARTIAL) {
       // Combined upstream from turns that were on time there, and so on time here (see WindowPreAggregator).
-      WindowStats partial = WindowStats.readFrom(new DataInputStream(new ByteArrayInputStream(turn.partialStats)));
+      WindowStats partial = WindowPreAggregator.deserialize(turn.partialStats);
       if (stats == null) {
         stats = partial;
         openWindow(start, close, ctx);
