@@ -42,6 +42,10 @@ public class WindowBenchmark {
   private DDSketch sketch;
   private DDSketch otherSketch;
   private int next;
+  /** As many open windows as one pre-aggregating subtask holds in the end-to-end benchmark. */
+  private static final int OPEN_WINDOWS = 18_000;
+  private WindowStats[] openWindows;
+  private int[] windowOrder;
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -55,6 +59,15 @@ public class WindowBenchmark {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     fullWindow.writeTo(new DataOutputStream(bytes));
     fullWindowBytes = bytes.toByteArray();
+    openWindows = new WindowStats[OPEN_WINDOWS];
+    for (int w = 0; w < OPEN_WINDOWS; w++) {
+      openWindows[w] = window(w % Samples.SIZE, w % Samples.SIZE + 1);
+    }
+    java.util.Random random = new java.util.Random(7);
+    windowOrder = new int[Samples.SIZE];
+    for (int i = 0; i < windowOrder.length; i++) {
+      windowOrder[i] = random.nextInt(OPEN_WINDOWS);
+    }
     otherSketch = DDSketches.collapsingLowestDense(WindowStats.RELATIVE_ACCURACY, 2048);
     for (double latency : latencies) {
       otherSketch.accept(latency);
@@ -85,6 +98,18 @@ public class WindowBenchmark {
   public WindowStats windowAdd() {
     accumulating.add(turns[nextIndex()], false);
     return accumulating;
+  }
+
+  /**
+   * WindowStats.add into one of 18,000 open windows, chosen at random: the pre-aggregator's case,
+   * where the windows no longer fit in the CPU caches and every add waits for memory.
+   */
+  @Benchmark
+  public WindowStats windowAddAmongManyOpen() {
+    int i = nextIndex();
+    WindowStats stats = openWindows[windowOrder[i]];
+    stats.add(turns[i], false);
+    return stats;
   }
 
   /** One DDSketch insert (1% relative accuracy, collapsing-lowest dense store). */

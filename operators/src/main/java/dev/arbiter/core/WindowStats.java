@@ -1,5 +1,7 @@
 package dev.arbiter.core;
 
+import com.carrotsearch.hppc.LongHashSet;
+import com.carrotsearch.hppc.cursors.LongCursor;
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.DDSketches;
 import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;
@@ -10,11 +12,9 @@ import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The running aggregate of one window of one (experiment, variant, segment). Mergeable, so partial
@@ -46,7 +46,8 @@ public final class WindowStats {
   private long costNanoUsd;
   private long tpotSumMicros;
   private long tpotCount;
-  private final Set<Long> units;
+  /** Hashes of the window's distinct units: a primitive set, since boxing a Long per turn was a visible share of the job's CPU. */
+  private final LongHashSet units;
   private final DDSketch latency;
   private final DDSketch ttft;
   private final DDSketch warmLatency;
@@ -80,12 +81,12 @@ public final class WindowStats {
   }
 
   public WindowStats(long windowStart, long windowMs, long allowedLatenessMs, int definitionVersion) {
-    this(windowStart, windowMs, allowedLatenessMs, definitionVersion, new HashSet<>(), newSketch(), newSketch(),
+    this(windowStart, windowMs, allowedLatenessMs, definitionVersion, new LongHashSet(), newSketch(), newSketch(),
         newSketch(), newSketch(), new ArrayList<>());
   }
 
   private WindowStats(long windowStart, long windowMs, long allowedLatenessMs, int definitionVersion,
-      Set<Long> units, DDSketch latency, DDSketch ttft, DDSketch warmLatency, DDSketch coldLatency, List<Evidence> evidence) {
+      LongHashSet units, DDSketch latency, DDSketch ttft, DDSketch warmLatency, DDSketch coldLatency, List<Evidence> evidence) {
     this.windowStart = windowStart;
     this.windowMs = windowMs;
     this.allowedLatenessMs = allowedLatenessMs;
@@ -416,8 +417,8 @@ public final class WindowStats {
     out.writeLong(tpotSumMicros);
     out.writeLong(tpotCount);
     out.writeInt(units.size());
-    for (long unit : units) {
-      out.writeLong(unit);
+    for (LongCursor unit : units) {
+      out.writeLong(unit.value);
     }
     writeSketch(latency, out);
     writeSketch(ttft, out);
@@ -471,7 +472,7 @@ public final class WindowStats {
     long tpotSumMicros = in.readLong();
     long tpotCount = in.readLong();
     int unitCount = in.readInt();
-    Set<Long> units = new HashSet<>(Math.max(16, unitCount * 2));
+    LongHashSet units = new LongHashSet(unitCount);
     for (int i = 0; i < unitCount; i++) {
       units.add(in.readLong());
     }
@@ -530,16 +531,25 @@ public final class WindowStats {
     return stats;
   }
 
+  /** Per-thread scratch space for sketch encodings: four sketches per window are written and read on every emit and checkpoint. */
+  private static final ThreadLocal<GrowingByteArrayOutput> SKETCH_OUT = ThreadLocal.withInitial(() -> GrowingByteArrayOutput.withInitialCapacity(1024));
+  private static final ThreadLocal<byte[][]> SKETCH_IN = ThreadLocal.withInitial(() -> new byte[][] {new byte[1024]});
+
   private static void writeSketch(DDSketch sketch, DataOutput out) throws IOException {
-    GrowingByteArrayOutput buffer = GrowingByteArrayOutput.withDefaultInitialCapacity();
+    GrowingByteArrayOutput buffer = SKETCH_OUT.get();
+    buffer.clear();
     sketch.encode(buffer, false);
     out.writeInt(buffer.numWrittenBytes());
     out.write(buffer.backingArray(), 0, buffer.numWrittenBytes());
   }
 
   private static DDSketch readSketch(DataInput in) throws IOException {
-    byte[] bytes = new byte[in.readInt()];
-    in.readFully(bytes);
-    return DDSketch.decode(ByteArrayInput.wrap(bytes), () -> new CollapsingLowestDenseStore(MAX_BINS));
+    int length = in.readInt();
+    byte[][] scratch = SKETCH_IN.get();
+    if (scratch[0].length < length) {
+      scratch[0] = new byte[length];
+    }
+    in.readFully(scratch[0], 0, length);
+    return DDSketch.decode(ByteArrayInput.wrap(scratch[0], 0, length), () -> new CollapsingLowestDenseStore(MAX_BINS));
   }
 }
