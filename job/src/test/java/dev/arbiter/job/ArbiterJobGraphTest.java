@@ -13,6 +13,7 @@ import org.apache.flink.streaming.api.graph.StreamNode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.junit.jupiter.api.Test;
 
 /** Properties of the production graph that savepoints and delivery depend on, checked without running it. */
@@ -41,6 +42,13 @@ class ArbiterJobGraphTest {
     DeliveryGuarantee expected = delivery.equals("exactly-once") ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
     List<Sink<?>> sinks = List.of(ends.decisions(), ends.metrics(), ends.verdicts(), ends.looks(), ends.deadLetters());
     assertThat(sinks).allSatisfy(sink -> assertThat(guarantee(sink)).isEqualTo(expected));
+  }
+
+  @Test
+  void rocksDbStateHasBloomFiltersForItsPointLookups() {
+    // Unit and request-id lookups mostly miss; without filters every miss reads every SST file.
+    assertThat(ArbiterJob.flinkConfiguration(ArbiterConfig.defaults()).get(RocksDBConfigurableOptions.USE_BLOOM_FILTER)).isTrue();
+    assertThat(RocksDBConfigurableOptions.USE_BLOOM_FILTER.defaultValue()).isFalse();
   }
 
   private static StreamGraph productionGraph(ArbiterConfig config) {

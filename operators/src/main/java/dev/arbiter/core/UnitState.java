@@ -26,6 +26,17 @@ public class UnitState {
    * False by default, which is the safe value for state restored from before the field existed.
    */
   public boolean noneWaiting;
+  /**
+   * Request ids of the unit's turns, at most {@link #INLINE_REQUESTS}: they are read with the unit,
+   * so a turn costs one state lookup instead of three. Null in state from before they were kept
+   * here; those ids, and any past the limit, are in the unit tracker's request map.
+   */
+  public String[] requestIds;
+  /** Some of the unit's request ids are in the request map, not in {@link #requestIds}. */
+  public boolean requestsElsewhere;
+
+  /** A conversation rarely has more turns; a longer one keeps the rest in the request map. */
+  public static final int INLINE_REQUESTS = 64;
 
   /** Adds judge scores of one of the unit's turns. */
   public void addJudge(String[] axes, double[] scores) {
@@ -48,5 +59,37 @@ public class UnitState {
   public UnitState(String variant, String[] segments) {
     this.variant = variant;
     this.segments = segments;
+    this.requestIds = new String[0];
+  }
+
+  /** Whether {@code requestId} is among the request ids kept in this state. */
+  public boolean servedInline(String requestId) {
+    if (requestIds != null) {
+      for (String served : requestIds) {
+        if (served.equals(requestId)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Keeps a request id in this state; false when it is full (or from before request ids were kept
+   * here), in which case the caller keeps the id elsewhere and {@link #requestsElsewhere} is set.
+   */
+  public boolean rememberInline(String requestId) {
+    if (requestIds == null || requestIds.length >= INLINE_REQUESTS) {
+      requestsElsewhere = true;
+      return false;
+    }
+    requestIds = java.util.Arrays.copyOf(requestIds, requestIds.length + 1);
+    requestIds[requestIds.length - 1] = requestId;
+    return true;
+  }
+
+  /** Whether some of the unit's request ids may be outside this state. */
+  public boolean mayHaveRequestsElsewhere() {
+    return requestIds == null || requestsElsewhere;
   }
 }

@@ -10,6 +10,7 @@ import dev.arbiter.wire.Rejection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -49,20 +50,35 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     this.unitTtlMs = unitTtlMs;
   }
 
-  @Override
-  public void open(OpenContext openContext) {
-    StateTtlConfig ttl = StateTtlConfig.newBuilder(Duration.ofMillis(unitTtlMs))
+  private static StateTtlConfig ttl(long unitTtlMs) {
+    return StateTtlConfig.newBuilder(Duration.ofMillis(unitTtlMs))
         .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
         .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
         .build();
-    ValueStateDescriptor<UnitState> unitDescriptor = new ValueStateDescriptor<>("unit", TypeInformation.of(UnitState.class));
-    unitDescriptor.enableTimeToLive(ttl);
-    MapStateDescriptor<String, Long> requestDescriptor = new MapStateDescriptor<>("unit-requests", Types.STRING, Types.LONG);
-    requestDescriptor.enableTimeToLive(ttl);
+  }
+
+  @VisibleForTesting
+  static ValueStateDescriptor<UnitState> unitDescriptor(long unitTtlMs) {
+    ValueStateDescriptor<UnitState> descriptor = new ValueStateDescriptor<>("unit", TypeInformation.of(UnitState.class));
+    descriptor.enableTimeToLive(ttl(unitTtlMs));
+    return descriptor;
+  }
+
+  /** Request ids of units from before they were kept in {@link UnitState}, and of units with more turns than it keeps. */
+  @VisibleForTesting
+  static MapStateDescriptor<String, Long> requestDescriptor(long unitTtlMs) {
+    MapStateDescriptor<String, Long> descriptor = new MapStateDescriptor<>("unit-requests", Types.STRING, Types.LONG);
+    descriptor.enableTimeToLive(ttl(unitTtlMs));
+    return descriptor;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    StateTtlConfig ttl = ttl(unitTtlMs);
     MapStateDescriptor<String, Long> judgedDescriptor = new MapStateDescriptor<>("unit-judged", Types.STRING, Types.LONG);
     judgedDescriptor.enableTimeToLive(ttl);
-    unit = getRuntimeContext().getState(unitDescriptor);
-    requests = getRuntimeContext().getMapState(requestDescriptor);
+    unit = getRuntimeContext().getState(unitDescriptor(unitTtlMs));
+    requests = getRuntimeContext().getMapState(requestDescriptor(unitTtlMs));
     judged = getRuntimeContext().getMapState(judgedDescriptor);
     waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-for-turn", TypeInformation.of(Observation.class)));
     counters = new Counters(getRuntimeContext().getMetricGroup());
@@ -76,7 +92,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     timers = ctx.timerService();
     UnitState state = unit.value();
     if (event.kind == Observation.TURN) {
-      TurnChecks.Problem duplicate = Duplicates.turn(event.requestId, requests.contains(event.requestId));
+      TurnChecks.Problem duplicate = Duplicates.turn(event.requestId, served(state, event.requestId));
       if (duplicate != null) {
         reject(ctx, event, duplicate.rejection(), duplicate.detail());
         return;
@@ -95,7 +111,9 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
           counters.counter("leakedUnits").inc();
         }
       }
-      requests.put(event.requestId, event.eventTime);
+      if (!state.rememberInline(event.requestId)) {
+        requests.put(event.requestId, event.eventTime);
+      }
       state.cost += event.costUsd;
       state.turns++;
       for (String segment : event.segments) {
@@ -122,7 +140,15 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
   }
 
   private boolean joinable(Observation event, UnitState state) throws Exception {
-    return state != null && (event.kind == Observation.OUTCOME || requests.contains(event.requestId));
+    return state != null && (event.kind == Observation.OUTCOME || served(state, event.requestId));
+  }
+
+  /**
+   * Whether the unit already served this request. No state means no request either: each request id
+   * is written together with its unit, so the unit's TTL outlasts the id's.
+   */
+  private boolean served(UnitState state, String requestId) throws Exception {
+    return state != null && (state.servedInline(requestId) || (state.mayHaveRequestsElsewhere() && requests.contains(requestId)));
   }
 
   /** Places a joinable outcome or judge score; the caller writes {@code state} back. */

@@ -5,6 +5,9 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.core.Observation;
+import dev.arbiter.core.UnitState;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -109,6 +112,50 @@ class UnitTrackerTest {
       assertThat(harness.extractOutputValues()).hasSize(2);
       assertThat(harness.getSideOutput(Outputs.DEAD_LETTERS)).extracting(StreamRecord::getValue)
           .extracting(DeadLetter::getReason).containsExactly("duplicate_event");
+    }
+  }
+
+  @Test
+  void repeatedRequestIdCountsOnceAlsoInAConversationLongerThanTheUnitStateKeeps() throws Exception {
+    int turns = UnitState.INLINE_REQUESTS + 6;
+    try (var harness = harness()) {
+      for (int i = 0; i < turns; i++) {
+        harness.processElement(event(Observation.TURN, "u1", "control", "r" + i, 1_000 + i), 1_000 + i);
+      }
+      // The first is kept in the unit's state, the last past its limit in the request map.
+      harness.processElement(event(Observation.TURN, "u1", "control", "r0", 5_000), 5_000);
+      harness.processElement(event(Observation.TURN, "u1", "control", "r" + (turns - 1), 5_001), 5_001);
+      harness.processElement(event(Observation.JUDGE, "u1", null, "r" + (turns - 1), 5_002), 5_002);
+      assertThat(harness.getSideOutput(Outputs.DEAD_LETTERS)).extracting(StreamRecord::getValue)
+          .extracting(DeadLetter::getReason).containsExactly("duplicate_event", "duplicate_event");
+      // Every first turn placed in two segments, and the judge score joined at once.
+      assertThat(harness.extractOutputValues()).hasSize(2 * turns + 2);
+      assertThat(harness.extractOutputValues()).filteredOn(o -> o.kind == Observation.JUDGE).hasSize(2);
+    }
+  }
+
+  @Test
+  void requestIdsOfAUnitStoredBeforeTheyWereKeptInItsStateAreStillFound() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(event(Observation.TURN, "u1", "control", "r1", 1_000), 1_000);
+      // Rewrite the unit as an earlier build stored it: no request ids in the unit, r1 in the request map.
+      var backend = harness.getOperator().getKeyedStateBackend();
+      backend.setCurrentKey(Observation.unitKey("e", "u1"));
+      var unit = backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, UnitTracker.unitDescriptor(3_600_000));
+      UnitState earlier = unit.value();
+      earlier.requestIds = null;
+      unit.update(earlier);
+      backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, UnitTracker.requestDescriptor(3_600_000))
+          .put("r1", 1_000L);
+
+      harness.processElement(event(Observation.TURN, "u1", "control", "r1", 2_000), 2_000);
+      harness.processElement(event(Observation.JUDGE, "u1", null, "r1", 2_500), 2_500);
+      harness.processElement(event(Observation.TURN, "u1", "control", "r2", 3_000), 3_000);
+      harness.processElement(event(Observation.TURN, "u1", "control", "r2", 3_500), 3_500);
+      assertThat(harness.getSideOutput(Outputs.DEAD_LETTERS)).extracting(StreamRecord::getValue)
+          .extracting(DeadLetter::getReason).containsExactly("duplicate_event", "duplicate_event");
+      assertThat(harness.extractOutputValues()).extracting(o -> o.kind)
+          .containsExactly(Observation.TURN, Observation.TURN, Observation.JUDGE, Observation.JUDGE, Observation.TURN, Observation.TURN);
     }
   }
 
