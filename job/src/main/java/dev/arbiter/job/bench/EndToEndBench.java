@@ -77,6 +77,9 @@ import org.apache.kafka.common.TopicPartition;
  *   <li>C3 Arbiter, heap state, exactly-once;
  *   <li>C4 Arbiter, RocksDB, at-least-once.
  * </ul>
+ * With {@code warmUpEvents}, each run first reads a smaller topic of the same traffic, unreported, so
+ * that the JIT compiler's start-up work (a third of a cold minute-long run's CPU, and a one-off for
+ * a job that runs for days) is not counted against any run.
  * Sources are bounded at the offsets latest at start, so every run ends by itself. Throughput is
  * events over the job's net runtime; CPU is this process's CPU time (broker included), read from
  * the OS. Every Arbiter run's window summaries are read back and digested, so the table shows that
@@ -89,7 +92,10 @@ public final class EndToEndBench {
 
   public record Settings(long events, int experiments, int windows, int partitions, int parallelism,
       long checkpointIntervalMs, List<String> runs, List<Integer> stateGrowth, long stateEvents, long seed,
-      List<Double> latencyAt, double capacity, int latencySeconds) {}
+      List<Double> latencyAt, double capacity, int latencySeconds, long warmUpEvents) {}
+
+  /** The topics a run reads; a warm-up run reads its own smaller ones and is not reported. */
+  record Input(String turns, String registry, boolean measured) {}
 
   /** One run's figures. */
   record Outcome(String id, String what, long events, double seconds, double cpuSeconds, String check) {
@@ -106,6 +112,8 @@ public final class EndToEndBench {
   /** Windows of a state-study run: few, so that 10,000 experiments need no more than about 100,000 events. */
   static final int STATE_WINDOWS = 3;
   static final String EXPERIMENTS = "bench.experiments";
+  static final Input MEASURED = new Input(TURNS, EXPERIMENTS, true);
+  static final Input WARM_UP = new Input("bench.warm-up.turns", "bench.warm-up.experiments", false);
 
   private final Settings settings;
   private final PrintWriter out;
@@ -135,16 +143,16 @@ public final class EndToEndBench {
           long[] counts = produce(TURNS, EXPERIMENTS, settings.events(), settings.experiments(), settings.windows());
           produced = counts[0];
           producedTurns = counts[1];
+          if (settings.warmUpEvents() > 0) {
+            say("warm-up topic, read by each run first, unreported (so the JIT's compile time, a one-off of a long-running job, "
+                + "is not counted):");
+            produce(WARM_UP.turns(), WARM_UP.registry(), settings.warmUpEvents(), settings.experiments(), settings.windows());
+          }
           for (String run : settings.runs()) {
-            outcomes.add(switch (run) {
-              case "C0" -> ceiling();
-              case "C1" -> passThrough();
-              case "C2" -> arbiter("C2", "Arbiter, RocksDB, exactly-once", "rocksdb", "exactly-once", true);
-              case "C2-direct" -> arbiter("C2-direct", "C2 without local pre-aggregation", "rocksdb", "exactly-once", false);
-              case "C3" -> arbiter("C3", "Arbiter, heap state, exactly-once", "hashmap", "exactly-once", true);
-              case "C4" -> arbiter("C4", "Arbiter, RocksDB, at-least-once", "rocksdb", "at-least-once", true);
-              default -> throw new IllegalArgumentException("unknown run " + run + "; runs are C0, C1, C2, C2-direct, C3, C4");
-            });
+            if (settings.warmUpEvents() > 0) {
+              run(run, WARM_UP);
+            }
+            outcomes.add(run(run, MEASURED));
           }
           printThroughput(outcomes);
         }
@@ -168,6 +176,23 @@ public final class EndToEndBench {
       }
     }
     return 0;
+  }
+
+  private Outcome run(String run, Input input) throws Exception {
+    return switch (run) {
+      case "C0" -> ceiling(input);
+      case "C1" -> passThrough(input);
+      case "C2" -> arbiter("C2", "Arbiter, RocksDB, exactly-once", "rocksdb", "exactly-once", true, input);
+      case "C2-direct" -> arbiter("C2-direct", "C2 without local pre-aggregation", "rocksdb", "exactly-once", false, input);
+      case "C3" -> arbiter("C3", "Arbiter, heap state, exactly-once", "hashmap", "exactly-once", true, input);
+      case "C4" -> arbiter("C4", "Arbiter, RocksDB, at-least-once", "rocksdb", "at-least-once", true, input);
+      default -> throw new IllegalArgumentException("unknown run " + run + "; runs are C0, C1, C2, C2-direct, C3, C4");
+    };
+  }
+
+  /** A run's id, with a suffix for its warm-up so that topics, groups and transactional ids stay apart. */
+  private static String runId(String id, Input input) {
+    return input.measured() ? id : id + "-warm-up";
   }
 
   private MiniCluster startCluster() throws Exception {
@@ -235,11 +260,11 @@ public final class EndToEndBench {
 
   // ---------------------------------------------------------------- C0
 
-  private Outcome ceiling() throws Exception {
-    say("C0: a plain KafkaConsumer per core reading and decoding ...");
+  private Outcome ceiling(Input input) throws Exception {
+    say("%s: a plain KafkaConsumer per core reading and decoding ...", runId("C0", input));
     List<TopicPartition> partitions = new ArrayList<>();
     for (int p = 0; p < settings.partitions(); p++) {
-      partitions.add(new TopicPartition(TURNS, p));
+      partitions.add(new TopicPartition(input.turns(), p));
     }
     IngestDecoder decoder = new IngestDecoder(ArbiterConfig.defaults().getLong(ArbiterConfig.MAX_EVENT_TIME_SKEW_MS));
     AtomicLong decoded = new AtomicLong();
@@ -289,16 +314,17 @@ public final class EndToEndBench {
 
   // ---------------------------------------------------------------- C1
 
-  private Outcome passThrough() throws Exception {
-    say("C1: Flink pass-through (Kafka source, decode, re-encode, exactly-once Kafka sink) ...");
-    String output = "bench.c1.out";
+  private Outcome passThrough(Input input) throws Exception {
+    String id = runId("C1", input);
+    say("%s: Flink pass-through (Kafka source, decode, re-encode, exactly-once Kafka sink) ...", id);
+    String output = "bench." + id.toLowerCase() + ".out";
     createTopics(output);
-    ArbiterConfig config = baseConfig("C1", "rocksdb", "exactly-once", true);
+    ArbiterConfig config = baseConfig(id, "rocksdb", "exactly-once", true, input);
     IngestDecoder decoder = new IngestDecoder(config.getLong(ArbiterConfig.MAX_EVENT_TIME_SKEW_MS));
     KafkaSource<Ingested> source = KafkaSource.<Ingested>builder()
         .setBootstrapServers(kafka.bootstrapServers())
-        .setTopics(TURNS)
-        .setGroupId("bench-C1")
+        .setTopics(input.turns())
+        .setGroupId("bench-" + id)
         .setStartingOffsets(OffsetsInitializer.earliest())
         .setBounded(OffsetsInitializer.latest())
         .setDeserializer(new KafkaIngestDeserializer(decoder))
@@ -315,9 +341,9 @@ public final class EndToEndBench {
         .setKafkaProducerConfig(producer)
         .setRecordSerializer(reencode)
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix("bench-c1")
+        .setTransactionalIdPrefix("bench-" + id.toLowerCase())
         .build();
-    Outcome timed = runJob("C1", "Flink pass-through, exactly-once", config, env -> env
+    Outcome timed = runJob(id, "Flink pass-through, exactly-once", config, env -> env
         .fromSource(source, WatermarkStrategy.noWatermarks(), "events").uid("bench-source")
         .sinkTo(sink).uid("bench-sink").name("re-encode and write"));
     long written = countCommitted(output);
@@ -340,14 +366,14 @@ public final class EndToEndBench {
 
   // ---------------------------------------------------------------- C2..C4
 
-  private ArbiterConfig baseConfig(String id, String backend, String delivery, boolean preAggregation) {
+  private ArbiterConfig baseConfig(String id, String backend, String delivery, boolean preAggregation, Input input) {
     String prefix = "bench." + id.toLowerCase();
     return ArbiterConfig.defaults()
         .with(ArbiterConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers())
-        .with(ArbiterConfig.TOPIC_TURNS, TURNS)
+        .with(ArbiterConfig.TOPIC_TURNS, input.turns())
         .with(ArbiterConfig.TOPIC_OUTCOMES, "")
         .with(ArbiterConfig.TOPIC_JUDGE_SCORES, "")
-        .with(ArbiterConfig.TOPIC_EXPERIMENTS, EXPERIMENTS)
+        .with(ArbiterConfig.TOPIC_EXPERIMENTS, input.registry())
         .with(ArbiterConfig.TOPIC_METRICS, prefix + ".metrics")
         .with(ArbiterConfig.TOPIC_DECISIONS, prefix + ".decisions")
         .with(ArbiterConfig.TOPIC_DEAD_LETTERS, prefix + ".dead-letters")
@@ -363,13 +389,16 @@ public final class EndToEndBench {
         .validated();
   }
 
-  private Outcome arbiter(String id, String what, String backend, String delivery, boolean preAggregation) throws Exception {
+  private Outcome arbiter(String run, String what, String backend, String delivery, boolean preAggregation, Input input)
+      throws Exception {
+    String id = runId(run, input);
     say("%s: %s ...", id, what);
-    ArbiterConfig config = baseConfig(id, backend, delivery, preAggregation);
+    ArbiterConfig config = baseConfig(id, backend, delivery, preAggregation, input);
     createTopics(config.get(ArbiterConfig.TOPIC_METRICS), config.get(ArbiterConfig.TOPIC_DECISIONS),
         config.get(ArbiterConfig.TOPIC_DEAD_LETTERS));
     Outcome timed = runJob(id, what, config, env -> ArbiterJob.defineWorkflow(env, config, KafkaEndpoints.of(config, true)));
-    return new Outcome(timed.id(), timed.what(), timed.events(), timed.seconds(), timed.cpuSeconds(), windowDigest(config));
+    return new Outcome(timed.id(), timed.what(), timed.events(), timed.seconds(), timed.cpuSeconds(),
+        input.measured() ? windowDigest(config) : "");
   }
 
   /** Window summaries read back (read_committed): count, rollup turns against produced turns, and a digest of all of them. */
@@ -485,10 +514,7 @@ public final class EndToEndBench {
     String turns = "bench.s" + experiments + ".turns";
     String registry = "bench.s" + experiments + ".experiments";
     long[] counts = produce(turns, registry, settings.stateEvents(), experiments, STATE_WINDOWS);
-    ArbiterConfig config = baseConfig(id, "rocksdb", "exactly-once", true)
-        .with(ArbiterConfig.TOPIC_TURNS, turns)
-        .with(ArbiterConfig.TOPIC_EXPERIMENTS, registry)
-        .validated();
+    ArbiterConfig config = baseConfig(id, "rocksdb", "exactly-once", true, new Input(turns, registry, true));
     createTopics(config.get(ArbiterConfig.TOPIC_METRICS), config.get(ArbiterConfig.TOPIC_DECISIONS),
         config.get(ArbiterConfig.TOPIC_DEAD_LETTERS));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(config));

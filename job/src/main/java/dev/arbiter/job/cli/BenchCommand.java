@@ -62,6 +62,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--latency-seconds", defaultValue = "60", description = "Seconds of traffic per latency run. Default: ${DEFAULT-VALUE}.")
   int latencySeconds;
 
+  @Option(names = "--warm-up-events", defaultValue = "200000",
+      description = "Events in a smaller topic that every run reads first, unreported, so the JIT compiler's start-up work "
+          + "(a one-off of a long-running job) is not counted; 0 for cold runs. Default: ${DEFAULT-VALUE}.")
+  long warmUpEvents;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -115,10 +120,13 @@ public final class BenchCommand implements Callable<Integer> {
     if (!fractions.isEmpty() && capacity == 0 && !chosen.contains("C2")) {
       throw new IllegalArgumentException("--latency-at needs --capacity N (events/s) or C2 in --runs to measure it");
     }
+    if (warmUpEvents != 0 && (warmUpEvents < 1_000 || warmUpEvents > 1_000_000_000L)) {
+      throw new IllegalArgumentException("--warm-up-events must be 0 or between 1000 and 1000000000, got " + warmUpEvents);
+    }
     if (latencySeconds < 20 || latencySeconds > 3600) {
       throw new IllegalArgumentException("--latency-seconds must be between 20 and 3600, got " + latencySeconds);
     }
     return new EndToEndBench(new EndToEndBench.Settings(events, experiments, windows, partitions, parallelism,
-        checkpointIntervalMs, chosen, stateGrowth, stateEvents, seed, fractions, capacity, latencySeconds), spec.commandLine().getOut()).run();
+        checkpointIntervalMs, chosen, stateGrowth, stateEvents, seed, fractions, capacity, latencySeconds, warmUpEvents), spec.commandLine().getOut()).run();
   }
 }

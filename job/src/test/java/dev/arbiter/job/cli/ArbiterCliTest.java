@@ -106,6 +106,7 @@ class ArbiterCliTest {
   @Test
   void benchLatencyNeedsACapacityOrTheRunThatMeasuresIt() {
     assertOneLineUserError(run("bench", "--runs", "C0", "--latency-at", "0.5"), "--latency-at needs --capacity N");
+    assertOneLineUserError(run("bench", "--runs", "C0", "--warm-up-events", "10"), "--warm-up-events must be 0 or between 1000");
     assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "half", "--capacity", "1000"), "'half' is not a number");
     assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "0.5", "--capacity", "NaN"), "--capacity must be a finite number");
     assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "0.5", "--capacity", "-5"), "--capacity must be a finite number");
