@@ -63,8 +63,8 @@ public final class BenchCommand implements Callable<Integer> {
   int latencySeconds;
 
   @Option(names = "--warm-up-events", defaultValue = "200000",
-      description = "Events in a smaller topic that every run reads first, unreported, so the JIT compiler's start-up work "
-          + "(a one-off of a long-running job) is not counted; 0 for cold runs. Default: ${DEFAULT-VALUE}.")
+      description = "Events in a smaller topic that every run reads once first, unreported, so the first compilations of "
+          + "its code are not counted against it; 0 for cold runs. Default: ${DEFAULT-VALUE}.")
   long warmUpEvents;
 
   @CommandLine.Spec
