@@ -87,9 +87,8 @@ class SavepointUpgradeIT {
   void streakLooksAndUnitsSurviveAnUpgradeThatChangesTheGraph() throws Exception {
     kafka = EmbeddedKafka.start();
     // Units are valued one minute (event time) after their outcome, so both runs value every unit.
-    // Idle after 10 s, not 2: under load a partition that starts late was taken for idle, its turns
-    // were dropped as late, and the first look counted 163 units where the reference counted 233.
-    // The judge topic is empty here, so it must still become idle for event time to advance.
+    // Idle after 10 s, not 2, so the input goes quiet (and idle) less often while the job starts
+    // under load; the judge topic is empty here, so it must still become idle for event time to advance.
     ArbiterConfig config = KafkaFixture.jobConfig(kafka, checkpoints).with(ArbiterConfig.JOIN_MAX_WAIT_MS, 60_000)
         .with(ArbiterConfig.IDLENESS_MS, 10_000);
     ArbiterConfig reference = config
@@ -162,7 +161,8 @@ class SavepointUpgradeIT {
                   .map(v -> (v.getWindowStart() - traffic.windowStart(0)) / 60_000 + ":" + v.getVerdict() + "/" + v.getStreak()).toList())
           .doesNotContain("PAUSE_EXPOSURE");
       int looksBeforeUpgrade = committed(metrics, SequentialLook.class).size();
-      assertThat(looksBeforeUpgrade).as("looks taken before the savepoint").isPositive();
+      assertThat(looksBeforeUpgrade).as("looks taken before the savepoint; %s", diagnosis(config, reference, traffic, traffic.windowStart(3)))
+          .isPositive();
 
       // The newer build from the savepoint; every piece of state must find its operator by uid.
       send(producer, config, after);
@@ -190,9 +190,10 @@ class SavepointUpgradeIT {
           .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, looks.size()).boxed().toList());
       assertThat(looks.size()).as("looks after the upgrade").isGreaterThan(looksBeforeUpgrade);
       // Outcomes that arrived after the restart joined units whose turns came before it: the counts match.
-      assertThat(looks).extracting(SequentialLook::getLookIndex, SequentialLook::getControlUnits, SequentialLook::getTreatmentUnits,
+      assertThat(looks).as("looks; %s", diagnosis(config, reference, traffic, lastWindow))
+          .extracting(SequentialLook::getLookIndex, SequentialLook::getWindowEnd, SequentialLook::getControlUnits, SequentialLook::getTreatmentUnits,
               SequentialLook::getControlSuccesses, SequentialLook::getTreatmentSuccesses, SequentialLook::getOutcome)
-          .containsExactlyElementsOf(expectedLooks.stream().map(l -> org.assertj.core.groups.Tuple.tuple(l.getLookIndex(),
+          .containsExactlyElementsOf(expectedLooks.stream().map(l -> org.assertj.core.groups.Tuple.tuple(l.getLookIndex(), l.getWindowEnd(),
               l.getControlUnits(), l.getTreatmentUnits(), l.getControlSuccesses(), l.getTreatmentSuccesses(), l.getOutcome())).toList());
       // new_units is not compared: which window counts a unit as new depends on the processing order of its turns,
       // and at start-up turns that overtake the definition wait in PendingExperiments, so two runs of the same input
@@ -216,6 +217,15 @@ class SavepointUpgradeIT {
     }
     return ExperimentDefinition.newBuilder(base).setGuardrails(rules)
         .setPrimary(PrimaryMetricDesign.newBuilder(base.getPrimary()).setPlannedUnitsPerArm(600).build()).build();
+  }
+
+  /** What a failed comparison needs to be understood: the dead letters and both runs' rollups per window. */
+  private static String diagnosis(ArbiterConfig config, ArbiterConfig reference, SupportBotTraffic traffic, long lastWindow) {
+    long first = traffic.windowStart(0);
+    return "dead letters " + committed(config.get(ArbiterConfig.TOPIC_DEAD_LETTERS), DeadLetter.class).stream()
+        .map(d -> d.getReason() + " at +" + (d.getEventTime() - first) / 1000 + " s: " + d.getDetail()).toList()
+        + "; rollups (window, variant, turns, units, resolution, p95) " + rollups(committed(config.get(ArbiterConfig.TOPIC_METRICS), WindowSummary.class), first, lastWindow)
+        + ", uninterrupted " + rollups(committed(reference.get(ArbiterConfig.TOPIC_METRICS), WindowSummary.class), first, lastWindow);
   }
 
   private static long unitsEndingAfterTheCut(List<SpecificRecord> before, List<SpecificRecord> after) {

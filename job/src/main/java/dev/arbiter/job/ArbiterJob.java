@@ -14,6 +14,7 @@ import dev.arbiter.operators.PendingExperiments;
 import dev.arbiter.operators.RegistryGate;
 import dev.arbiter.operators.TurnRouter;
 import dev.arbiter.operators.UnitTracker;
+import dev.arbiter.operators.UnitTrackerOperator;
 import dev.arbiter.operators.WindowAggregator;
 import dev.arbiter.operators.WindowPreAggregator;
 import java.time.Duration;
@@ -156,9 +157,9 @@ public final class ArbiterJob {
 
     SingleOutputStreamOperator<Observation> placed = routed.union(released)
         .keyBy(observation -> Observation.unitKey(observation.experimentId, observation.unitId))
-        .process(new UnitTracker(config.getLong(ArbiterConfig.JOIN_MAX_WAIT_MS), config.getLong(ArbiterConfig.UNIT_STATE_TTL_MS)))
-        .returns(ObservationTypeInfo.INSTANCE)
-        .uid(Uid.UNIT_TRACKER).name("units: leaks, duplicates, outcome and judge joins");
+        .transform("units: leaks, duplicates, outcome and judge joins", ObservationTypeInfo.INSTANCE, new UnitTrackerOperator(
+            new UnitTracker(config.getLong(ArbiterConfig.JOIN_MAX_WAIT_MS), config.getLong(ArbiterConfig.UNIT_STATE_TTL_MS))))
+        .uid(Uid.UNIT_TRACKER);
 
     DataStream<Observation> toWindows = placed;
     if (config.choice(ArbiterConfig.PRE_AGGREGATION, "on", "off").equals("on")) {

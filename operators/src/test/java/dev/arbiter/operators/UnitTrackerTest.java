@@ -10,6 +10,7 @@ import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,24 @@ class UnitTrackerTest {
   static KeyedOneInputStreamOperatorTestHarness<String, Observation, Observation> harness() throws Exception {
     return ProcessFunctionTestHarnesses.forKeyedProcessFunction(new UnitTracker(WAIT, 3_600_000),
         o -> Observation.unitKey(o.experimentId, o.unitId), Types.STRING);
+  }
+
+  @Test
+  void idlenessStopsAtTheUnitTrackerWhileWatermarksAndTimersCarryOn() throws Exception {
+    UnitTrackerOperator operator = new UnitTrackerOperator(new UnitTracker(WAIT, 3_600_000));
+    try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, (Observation o) -> Observation.unitKey(o.experimentId, o.unitId),
+        Types.STRING)) {
+      harness.open();
+      // An outcome before its turn waits for it until the watermark passes its time plus the wait.
+      harness.processElement(event(Observation.OUTCOME, "u1", "control", null, 5_000), 5_000);
+      harness.processWatermarkStatus(WatermarkStatus.IDLE);
+      harness.processWatermarkStatus(WatermarkStatus.ACTIVE);
+      harness.processWatermark(5_000 + WAIT);
+      assertThat(harness.getOutput()).as("no status downstream, the watermark still does")
+          .noneMatch(WatermarkStatus.class::isInstance)
+          .anyMatch(item -> item instanceof org.apache.flink.streaming.api.watermark.Watermark mark && mark.getTimestamp() == 5_000 + WAIT);
+      assertThat(harness.getSideOutput(Outputs.DEAD_LETTERS)).as("the waiting outcome's timer fired").isNotEmpty();
+    }
   }
 
   @Test

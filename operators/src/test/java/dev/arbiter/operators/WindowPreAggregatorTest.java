@@ -10,6 +10,7 @@ import dev.arbiter.core.Observation;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
@@ -93,6 +94,35 @@ class WindowPreAggregatorTest {
       // A third window does not fit: the two held ones go out first.
       pre.processElement(turn("device=desktop", 2_000, "b", 900), 2_000);
       assertThat(pre.extractOutputValues()).hasSize(2).allSatisfy(o -> assertThat(o.kind).isEqualTo(Observation.PARTIAL));
+    }
+  }
+
+  @Test
+  void heldWindowsGoOutBeforeAnIdleStatusSoTheWindowOperatorCannotCloseThemWithoutThisSubtask() throws Exception {
+    try (var pre = harness(1_000)) {
+      pre.processElement(turn("*", 1_000, "a", 900), 1_000);
+      pre.processElement(turn("*", 2_000, "b", 900), 2_000);
+      pre.processElement(turn("device=mobile", 1_000, "a", 900), 1_000);
+      pre.processWatermarkStatus(WatermarkStatus.IDLE);
+      List<Object> out = new ArrayList<>(pre.getOutput());
+      assertThat(out).as("both windows, then the status").hasSize(3).last().isEqualTo(WatermarkStatus.IDLE);
+      assertThat(out.subList(0, 2)).allSatisfy(o -> assertThat(((Observation) ((StreamRecord<?>) o).getValue()).kind).isEqualTo(Observation.PARTIAL));
+
+      pre.processWatermarkStatus(WatermarkStatus.ACTIVE);
+      pre.processElement(turn("*", 3_000, "c", 900), 3_000);
+      pre.processWatermark(Long.MAX_VALUE);
+      List<Object> all = new ArrayList<>(pre.getOutput());
+      List<Object> direct = new ArrayList<>();
+      for (String request : List.of("a", "b", "c")) {
+        long time = request.equals("a") ? 1_000 : request.equals("b") ? 2_000 : 3_000;
+        direct.add(new StreamRecord<>(turn("*", time, request, 900), time));
+        if (request.equals("a")) {
+          direct.add(new StreamRecord<>(turn("device=mobile", time, request, 900), time));
+        }
+      }
+      direct.add(new org.apache.flink.streaming.api.watermark.Watermark(Long.MAX_VALUE));
+      assertThat(windowsFrom(all)).as("nothing counted twice or lost across the idle spell").usingRecursiveFieldByFieldElementComparator()
+          .containsExactlyInAnyOrderElementsOf(windowsFrom(direct));
     }
   }
 
