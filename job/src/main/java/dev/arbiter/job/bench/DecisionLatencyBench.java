@@ -263,6 +263,9 @@ public final class DecisionLatencyBench {
           Thread.sleep(100); // polling the consumer thread's findings, with a deadline
         }
         watcher.check();
+        if (!watcher.sawAll(scripted)) {
+          explainShortfall(job, tag, watcher, scripted);
+        }
         JobStatus status = cluster.getJobStatus(job).get();
         if (status != JobStatus.RUNNING) {
           throw new IllegalStateException("job " + tag + " is " + status + ", not running, at the end of its latency run");
@@ -297,6 +300,28 @@ public final class DecisionLatencyBench {
         cluster.requestJobResult(job).get();
       }
     }
+  }
+
+  /**
+   * Tells a late command from a lost one: the job's checkpoint history, then how many of the
+   * missing commands still become readable within two more minutes (those are not measured).
+   */
+  private void explainShortfall(JobID job, String tag, CommandWatcher watcher, Set<LatencyLedger.WindowKey> scripted) throws Exception {
+    JsonNode checkpoints = getJson(cluster.getRestAddress().get() + "/jobs/" + job + "/checkpoints");
+    JsonNode counts = checkpoints.path("counts");
+    JsonNode latest = checkpoints.path("latest").path("completed");
+    int missing = scripted.size() - watcher.found(scripted);
+    say("  %s: %d scripted commands not readable at the deadline; checkpoints completed %d, in progress %d, failed %d; "
+            + "latest completed: end-to-end %,d ms, acknowledged %,d ms ago", tag, missing, counts.path("completed").asInt(),
+        counts.path("in_progress").asInt(), counts.path("failed").asInt(), latest.path("end_to_end_duration").asLong(-1),
+        latest.isMissingNode() ? -1 : System.currentTimeMillis() - latest.path("latest_ack_timestamp").asLong());
+    long started = System.currentTimeMillis();
+    long until = started + 120_000;
+    while (!watcher.sawAll(scripted) && System.currentTimeMillis() < until) {
+      Thread.sleep(100); // polling the consumer thread's findings, with a deadline
+    }
+    say("  %s: %d of those %d became readable within %,d ms more (not counted as measured)", tag,
+        missing - (scripted.size() - watcher.found(scripted)), missing, System.currentTimeMillis() - started);
   }
 
   /** The scripted breaches whose window the watermark could pass before the traffic stopped: those a command must answer. */
@@ -439,6 +464,11 @@ public final class DecisionLatencyBench {
     }
 
     boolean sawAll(Set<LatencyLedger.WindowKey> wanted) {
+      return failure != null || found(wanted) == wanted.size();
+    }
+
+    /** How many of the wanted windows have a latency-rule command readable so far. */
+    int found(Set<LatencyLedger.WindowKey> wanted) {
       Set<LatencyLedger.WindowKey> found = new HashSet<>();
       for (Seen s : seen.values()) {
         ControlCommand c = s.command();
@@ -446,7 +476,8 @@ public final class DecisionLatencyBench {
           found.add(new LatencyLedger.WindowKey(c.getExperimentId(), c.getWindowStart()));
         }
       }
-      return failure != null || found.containsAll(wanted);
+      found.retainAll(wanted);
+      return found.size();
     }
 
     void check() {
