@@ -33,8 +33,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.Configuration;
@@ -95,14 +93,7 @@ class EarlierBuildSavepointIT {
     kafka = EmbeddedKafka.start();
     Input input = new Input();
     ArbiterConfig config = config(kafka, checkpoints);
-    ArbiterConfig reference = config
-        .with(ArbiterConfig.TOPIC_TURNS, "reference.turns").with(ArbiterConfig.TOPIC_OUTCOMES, "reference.outcomes")
-        .with(ArbiterConfig.TOPIC_JUDGE_SCORES, "reference.judge-scores").with(ArbiterConfig.TOPIC_EXPERIMENTS, "reference.experiments")
-        .with(ArbiterConfig.TOPIC_METRICS, "reference.metrics").with(ArbiterConfig.TOPIC_DECISIONS, "reference.decisions")
-        .with(ArbiterConfig.TOPIC_DEAD_LETTERS, "reference.dead-letters").with(ArbiterConfig.GROUP_ID, "reference")
-        // Bounded, every split ends by itself; a split idle under load must not let the finished registry release event time.
-        .with(ArbiterConfig.IDLENESS_MS, 600_000)
-        .with(ArbiterConfig.CHECKPOINT_DIR, referenceCheckpoints.toUri().toString()).validated();
+    ArbiterConfig reference = KafkaFixture.uninterrupted(config, referenceCheckpoints);
     try (Admin admin = kafka.admin()) {
       Topics.create(admin, config, 2);
       Topics.create(admin, reference, 2);
@@ -133,9 +124,9 @@ class EarlierBuildSavepointIT {
       String metrics = config.get(ArbiterConfig.TOPIC_METRICS);
       List<ControlCommand> commands;
       try {
-        commands = await(() -> committed(config.get(ArbiterConfig.TOPIC_DECISIONS), ControlCommand.class),
+        commands = KafkaFixture.await(() -> committed(config.get(ArbiterConfig.TOPIC_DECISIONS), ControlCommand.class),
             seen -> ids(seen).containsAll(ids(expected)) && committed(metrics, RuleVerdict.class).stream()
-                .anyMatch(v -> v.getRuleId().equals("latency") && v.getSegment().equals("*") && v.getWindowStart() == lastWindow));
+                .anyMatch(v -> v.getRuleId().equals("latency") && v.getSegment().equals("*") && v.getWindowStart() == lastWindow), Duration.ofSeconds(120));
       } finally {
         job.cancel().get();
       }
@@ -159,8 +150,8 @@ class EarlierBuildSavepointIT {
               .map(l -> tuple(l.getLookIndex(), l.getWindowEnd(), l.getControlUnits(), l.getTreatmentUnits(),
                   l.getControlSuccesses(), l.getTreatmentSuccesses())).toList());
       // Window 4 was open in the earlier build: what it held and what came after add up to the uninterrupted window.
-      assertThat(rollups(committed(metrics, WindowSummary.class), window4, lastWindow)).as("per-window turns, units and outcomes")
-          .containsExactlyElementsOf(rollups(committed(reference.get(ArbiterConfig.TOPIC_METRICS), WindowSummary.class), window4, lastWindow));
+      assertThat(KafkaFixture.rollups(committed(metrics, WindowSummary.class), window4, lastWindow)).as("per-window turns, units and outcomes")
+          .containsExactlyElementsOf(KafkaFixture.rollups(committed(reference.get(ArbiterConfig.TOPIC_METRICS), WindowSummary.class), window4, lastWindow));
       assertThat(committed(config.get(ArbiterConfig.TOPIC_DEAD_LETTERS), DeadLetter.class))
           .as("no outcome is without its turns, no event is late").isEmpty();
     }
@@ -186,8 +177,8 @@ class EarlierBuildSavepointIT {
     JobClient job = env.executeAsync("arbiter-writes-a-fixture");
     String metrics = config.get(ArbiterConfig.TOPIC_METRICS);
     long window3 = input.traffic.windowStart(3);
-    await(() -> committed(metrics, RuleVerdict.class),
-        verdicts -> verdicts.stream().anyMatch(v -> v.getRuleId().equals("latency") && v.getSegment().equals("*") && v.getWindowStart() == window3));
+    KafkaFixture.await(() -> committed(metrics, RuleVerdict.class),
+        verdicts -> verdicts.stream().anyMatch(v -> v.getRuleId().equals("latency") && v.getSegment().equals("*") && v.getWindowStart() == window3), Duration.ofSeconds(120));
     Path written = Paths.get(java.net.URI.create(job.stopWithSavepoint(false, checkpoints.resolve("savepoints").toUri().toString(),
         SavepointFormatType.CANONICAL).get()));
     RuleVerdict standing = committed(metrics, RuleVerdict.class).stream()
@@ -275,28 +266,8 @@ class EarlierBuildSavepointIT {
     return KafkaFixture.decodeAll(KafkaFixture.readCommitted(kafka.bootstrapServers(), topic), type);
   }
 
-  /** Re-reads until the condition holds or 120 s pass. */
-  private static <T> List<T> await(Supplier<List<T>> read, Predicate<List<T>> done) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-    List<T> seen = read.get();
-    while (!done.test(seen)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached within 120 s; last read: " + seen);
-      }
-      seen = read.get();
-    }
-    return seen;
-  }
-
   private static List<String> ids(List<ControlCommand> commands) {
     return commands.stream().map(ControlCommand::getCommandId).toList();
   }
 
-  private static List<List<Object>> rollups(List<WindowSummary> summaries, long firstWindow, long lastWindow) {
-    return summaries.stream().filter(s -> s.getSegment().equals("*") && s.getWindowStart() >= firstWindow && s.getWindowStart() <= lastWindow)
-        .sorted(Comparator.comparing(WindowSummary::getWindowStart).thenComparing(WindowSummary::getVariantId))
-        .map(s -> List.<Object>of(s.getWindowStart(), s.getVariantId(), s.getTurns(), s.getUnits(),
-            String.valueOf(s.getMetrics().get("resolution_rate")), String.valueOf(s.getMetrics().get("latency_p95_ms"))))
-        .toList();
-  }
 }

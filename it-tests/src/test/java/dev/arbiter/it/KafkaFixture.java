@@ -115,4 +115,46 @@ final class KafkaFixture {
     }
     return decoded;
   }
+
+  /**
+   * The same job on topics, group and transactional ids of its own, read bounded to the end of
+   * what was sent: the uninterrupted run that a stopped-and-restored one is compared with.
+   */
+  static dev.arbiter.job.ArbiterConfig uninterrupted(dev.arbiter.job.ArbiterConfig config, java.nio.file.Path checkpoints) {
+    dev.arbiter.job.ArbiterConfig reference = config;
+    for (dev.arbiter.job.ArbiterConfig.Setting topic : List.of(dev.arbiter.job.ArbiterConfig.TOPIC_TURNS,
+        dev.arbiter.job.ArbiterConfig.TOPIC_OUTCOMES, dev.arbiter.job.ArbiterConfig.TOPIC_JUDGE_SCORES,
+        dev.arbiter.job.ArbiterConfig.TOPIC_EXPERIMENTS, dev.arbiter.job.ArbiterConfig.TOPIC_METRICS,
+        dev.arbiter.job.ArbiterConfig.TOPIC_DECISIONS, dev.arbiter.job.ArbiterConfig.TOPIC_DEAD_LETTERS)) {
+      reference = reference.with(topic, "reference." + config.get(topic));
+    }
+    return reference.with(dev.arbiter.job.ArbiterConfig.GROUP_ID, "reference")
+        .with(dev.arbiter.job.ArbiterConfig.TRANSACTIONAL_ID_PREFIX, "reference")
+        // Bounded, every split ends by itself; a split idle under load must not let the finished registry release event time.
+        .with(dev.arbiter.job.ArbiterConfig.IDLENESS_MS, 600_000)
+        .with(dev.arbiter.job.ArbiterConfig.CHECKPOINT_DIR, checkpoints.toUri().toString()).validated();
+  }
+
+  /** Re-reads until the condition holds: output becomes visible when a checkpoint completes (or is written, at least once). */
+  static <T> List<T> await(java.util.function.Supplier<List<T>> read, java.util.function.Predicate<List<T>> done, Duration patience) {
+    long deadline = System.nanoTime() + patience.toNanos();
+    List<T> seen = read.get();
+    while (!done.test(seen)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not reached within " + patience.toSeconds() + " s; last read: " + seen);
+      }
+      seen = read.get();
+    }
+    return seen;
+  }
+
+  /** The rollup segment's windows in a range, as (window, variant, turns, units, resolution rate, p95 latency), in order. */
+  static List<List<Object>> rollups(List<dev.arbiter.avro.WindowSummary> summaries, long firstWindow, long lastWindow) {
+    return summaries.stream().filter(s -> s.getSegment().equals("*") && s.getWindowStart() >= firstWindow && s.getWindowStart() <= lastWindow)
+        .sorted(java.util.Comparator.comparing(dev.arbiter.avro.WindowSummary::getWindowStart)
+            .thenComparing(dev.arbiter.avro.WindowSummary::getVariantId))
+        .map(s -> List.<Object>of(s.getWindowStart(), s.getVariantId(), s.getTurns(), s.getUnits(),
+            String.valueOf(s.getMetrics().get("resolution_rate")), String.valueOf(s.getMetrics().get("latency_p95_ms"))))
+        .toList();
+  }
 }

@@ -30,8 +30,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -91,15 +89,7 @@ class SavepointUpgradeIT {
     // under load; the judge topic is empty here, so it must still become idle for event time to advance.
     ArbiterConfig config = KafkaFixture.jobConfig(kafka, checkpoints).with(ArbiterConfig.JOIN_MAX_WAIT_MS, 60_000)
         .with(ArbiterConfig.IDLENESS_MS, 10_000);
-    ArbiterConfig reference = config
-        .with(ArbiterConfig.TOPIC_TURNS, "reference.turns").with(ArbiterConfig.TOPIC_OUTCOMES, "reference.outcomes")
-        .with(ArbiterConfig.TOPIC_JUDGE_SCORES, "reference.judge-scores").with(ArbiterConfig.TOPIC_EXPERIMENTS, "reference.experiments")
-        .with(ArbiterConfig.TOPIC_METRICS, "reference.metrics").with(ArbiterConfig.TOPIC_DECISIONS, "reference.decisions")
-        .with(ArbiterConfig.TOPIC_DEAD_LETTERS, "reference.dead-letters").with(ArbiterConfig.GROUP_ID, "reference")
-        .with(ArbiterConfig.TRANSACTIONAL_ID_PREFIX, "reference")
-        // Bounded, every split ends by itself; a split idle under load must not let the finished registry release event time.
-        .with(ArbiterConfig.IDLENESS_MS, 600_000)
-        .with(ArbiterConfig.CHECKPOINT_DIR, referenceCheckpoints.toUri().toString()).validated();
+    ArbiterConfig reference = KafkaFixture.uninterrupted(config, referenceCheckpoints);
     try (Admin admin = kafka.admin()) {
       Topics.create(admin, config, 2);
       Topics.create(admin, reference, 2);
@@ -147,8 +137,8 @@ class SavepointUpgradeIT {
       ArbiterJob.defineWorkflow(first, config, KafkaEndpoints.of(config, false));
       JobClient firstJob = first.executeAsync("arbiter-this-build");
       String metrics = config.get(ArbiterConfig.TOPIC_METRICS);
-      await(() -> committed(metrics, RuleVerdict.class),
-          verdicts -> verdicts.stream().anyMatch(v -> latencyRollup(v) && v.getWindowStart() == traffic.windowStart(3)));
+      KafkaFixture.await(() -> committed(metrics, RuleVerdict.class),
+          verdicts -> verdicts.stream().anyMatch(v -> latencyRollup(v) && v.getWindowStart() == traffic.windowStart(3)), Duration.ofSeconds(90));
       String savepoint = firstJob.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL).get();
       RuleVerdict standing = committed(metrics, RuleVerdict.class).stream()
           .filter(v -> latencyRollup(v) && v.getWindowStart() == traffic.windowStart(3)).findFirst().orElseThrow();
@@ -173,9 +163,9 @@ class SavepointUpgradeIT {
       ArbiterJob.defineWorkflow(second, config, KafkaEndpoints.of(config, false), new NewerBuild());
       JobClient secondJob = second.executeAsync("arbiter-newer-build");
       Set<String> expectedIds = ids(expected);
-      List<ControlCommand> commands = await(() -> committed(config.get(ArbiterConfig.TOPIC_DECISIONS), ControlCommand.class),
+      List<ControlCommand> commands = KafkaFixture.await(() -> committed(config.get(ArbiterConfig.TOPIC_DECISIONS), ControlCommand.class),
           seen -> ids(seen).containsAll(expectedIds)
-              && committed(metrics, RuleVerdict.class).stream().anyMatch(v -> latencyRollup(v) && v.getWindowStart() == lastWindow));
+              && committed(metrics, RuleVerdict.class).stream().anyMatch(v -> latencyRollup(v) && v.getWindowStart() == lastWindow), Duration.ofSeconds(90));
       secondJob.cancel().get();
 
       assertThat(commands).extracting(ControlCommand::getCommandId)
@@ -202,8 +192,8 @@ class SavepointUpgradeIT {
       long firstCompared = traffic.windowStart(2);
       List<WindowSummary> upgraded = committed(metrics, WindowSummary.class);
       List<WindowSummary> uninterrupted = committed(reference.get(ArbiterConfig.TOPIC_METRICS), WindowSummary.class);
-      assertThat(rollups(upgraded, firstCompared, lastWindow)).as("per-window turns, units and outcomes")
-          .containsExactlyElementsOf(rollups(uninterrupted, firstCompared, lastWindow));
+      assertThat(KafkaFixture.rollups(upgraded, firstCompared, lastWindow)).as("per-window turns, units and outcomes")
+          .containsExactlyElementsOf(KafkaFixture.rollups(uninterrupted, firstCompared, lastWindow));
       assertThat(committed(config.get(ArbiterConfig.TOPIC_DEAD_LETTERS), DeadLetter.class)).isEmpty();
     }
   }
@@ -224,8 +214,8 @@ class SavepointUpgradeIT {
     long first = traffic.windowStart(0);
     return "dead letters " + committed(config.get(ArbiterConfig.TOPIC_DEAD_LETTERS), DeadLetter.class).stream()
         .map(d -> d.getReason() + " at +" + (d.getEventTime() - first) / 1000 + " s: " + d.getDetail()).toList()
-        + "; rollups (window, variant, turns, units, resolution, p95) " + rollups(committed(config.get(ArbiterConfig.TOPIC_METRICS), WindowSummary.class), first, lastWindow)
-        + ", uninterrupted " + rollups(committed(reference.get(ArbiterConfig.TOPIC_METRICS), WindowSummary.class), first, lastWindow);
+        + "; rollups (window, variant, turns, units, resolution, p95) " + KafkaFixture.rollups(committed(config.get(ArbiterConfig.TOPIC_METRICS), WindowSummary.class), first, lastWindow)
+        + ", uninterrupted " + KafkaFixture.rollups(committed(reference.get(ArbiterConfig.TOPIC_METRICS), WindowSummary.class), first, lastWindow);
   }
 
   private static long unitsEndingAfterTheCut(List<SpecificRecord> before, List<SpecificRecord> after) {
@@ -243,14 +233,6 @@ class SavepointUpgradeIT {
     return verdict.getRuleId().equals("latency") && verdict.getSegment().equals("*");
   }
 
-  private static List<List<Object>> rollups(List<WindowSummary> summaries, long firstWindow, long lastWindow) {
-    return summaries.stream().filter(s -> s.getSegment().equals("*") && s.getWindowStart() >= firstWindow && s.getWindowStart() <= lastWindow)
-        .sorted(java.util.Comparator.comparing(WindowSummary::getWindowStart).thenComparing(WindowSummary::getVariantId))
-        .map(s -> List.<Object>of(s.getWindowStart(), s.getVariantId(), s.getTurns(), s.getUnits(),
-            String.valueOf(s.getMetrics().get("resolution_rate")), String.valueOf(s.getMetrics().get("latency_p95_ms"))))
-        .toList();
-  }
-
   private static Set<String> ids(List<ControlCommand> commands) {
     Set<String> ids = new HashSet<>();
     commands.forEach(c -> ids.add(c.getCommandId()));
@@ -266,19 +248,6 @@ class SavepointUpgradeIT {
 
   private static <T extends SpecificRecord> List<T> committed(String topic, Class<T> type) {
     return KafkaFixture.decodeAll(KafkaFixture.readCommitted(kafka.bootstrapServers(), topic), type);
-  }
-
-  /** Re-reads until the condition holds: output becomes visible when a checkpoint completes. */
-  private static <T> List<T> await(Supplier<List<T>> read, Predicate<List<T>> done) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    List<T> seen = read.get();
-    while (!done.test(seen)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached within 90 s; last read: " + seen);
-      }
-      seen = read.get();
-    }
-    return seen;
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, ArbiterConfig config, List<SpecificRecord> events) {
