@@ -5,10 +5,6 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.DeadLetter;
-import dev.arbiter.avro.ExperimentDefinition;
-import dev.arbiter.avro.GuardrailRule;
-import dev.arbiter.avro.OutcomeEvent;
-import dev.arbiter.avro.PrimaryMetricDesign;
 import dev.arbiter.avro.RuleVerdict;
 import dev.arbiter.avro.SequentialLook;
 import dev.arbiter.avro.WindowSummary;
@@ -17,11 +13,6 @@ import dev.arbiter.job.ArbiterJob;
 import dev.arbiter.job.KafkaEndpoints;
 import dev.arbiter.job.local.EmbeddedKafka;
 import dev.arbiter.job.local.Topics;
-import dev.arbiter.job.simulate.Effect;
-import dev.arbiter.job.simulate.Events;
-import dev.arbiter.job.simulate.RunningExample;
-import dev.arbiter.job.simulate.SupportBotTraffic;
-import dev.arbiter.wire.WireFormat;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -29,7 +20,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -44,7 +34,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -93,7 +82,7 @@ class EarlierBuildSavepointIT {
   @Test
   void aSavepointOfAnEarlierBuildRestoresAndTheJobCarriesOnWhereItStopped() throws Exception {
     kafka = EmbeddedKafka.start();
-    Input input = new Input();
+    StreakAcrossTheCut input = new StreakAcrossTheCut(DEFINITION_START);
     ArbiterConfig config = config(kafka, checkpoints);
     ArbiterConfig reference = KafkaFixture.uninterrupted(config, referenceCheckpoints);
     try (Admin admin = kafka.admin()) {
@@ -105,8 +94,8 @@ class EarlierBuildSavepointIT {
 
     try (KafkaProducer<byte[], byte[]> producer = KafkaFixture.producer(kafka.bootstrapServers())) {
       // This build, uninterrupted, over the whole input.
-      send(producer, reference, List.of(input.definition));
-      send(producer, reference, input.all);
+      input.register(producer, reference);
+      StreakAcrossTheCut.send(producer, reference, input.all);
       StreamExecutionEnvironment whole = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(reference));
       ArbiterJob.defineWorkflow(whole, reference, KafkaEndpoints.of(reference, true));
       whole.execute("arbiter-uninterrupted");
@@ -114,9 +103,9 @@ class EarlierBuildSavepointIT {
           .filter(c -> c.getWindowStart() != null && c.getWindowStart() >= window4).toList();
 
       // The same records the earlier build read, so the restored offsets point at the first record after the cut.
-      send(producer, config, List.of(input.definition));
-      send(producer, config, input.before);
-      send(producer, config, input.after);
+      input.register(producer, config);
+      StreakAcrossTheCut.send(producer, config, input.before);
+      StreakAcrossTheCut.send(producer, config, input.after);
       Configuration restored = ArbiterJob.flinkConfiguration(config);
       restored.set(StateRecoveryOptions.SAVEPOINT_PATH, fixture().toUri().toString());
       restored.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, false);
@@ -165,14 +154,14 @@ class EarlierBuildSavepointIT {
   void writeTheFixture() throws Exception {
     Path target = Paths.get(System.getProperty("arbiter.write-savepoint")).toAbsolutePath();
     kafka = EmbeddedKafka.start();
-    Input input = new Input();
+    StreakAcrossTheCut input = new StreakAcrossTheCut(DEFINITION_START);
     ArbiterConfig config = config(kafka, checkpoints);
     try (Admin admin = kafka.admin()) {
       Topics.create(admin, config, 2);
     }
     try (KafkaProducer<byte[], byte[]> producer = KafkaFixture.producer(kafka.bootstrapServers())) {
-      send(producer, config, List.of(input.definition));
-      send(producer, config, input.before);
+      input.register(producer, config);
+      StreakAcrossTheCut.send(producer, config, input.before);
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(config));
     ArbiterJob.defineWorkflow(env, config, KafkaEndpoints.of(config, false));
@@ -201,36 +190,6 @@ class EarlierBuildSavepointIT {
         .validated();
   }
 
-  /**
-   * SavepointUpgradeIT's input at fixed times: the running example with a three-window latency
-   * rule; the treatment's latency doubles in windows 2 to 5 (ALERT at 2 and 3, PAUSE_EXPOSURE at 4).
-   * The cut is 40 s into window 4, after window 3 closed.
-   */
-  private static final class Input {
-    final ExperimentDefinition definition;
-    final SupportBotTraffic traffic;
-    final List<SpecificRecord> all = new ArrayList<>();
-    final List<SpecificRecord> before;
-    final List<SpecificRecord> after;
-
-    Input() {
-      ExperimentDefinition base = RunningExample.definition(DEFINITION_START);
-      List<GuardrailRule> rules = new ArrayList<>();
-      for (GuardrailRule rule : base.getGuardrails()) {
-        rules.add(rule.getId().equals("latency") ? GuardrailRule.newBuilder(rule).setConsecutiveWindows(3).build() : rule);
-      }
-      definition = ExperimentDefinition.newBuilder(base).setGuardrails(rules)
-          .setPrimary(PrimaryMetricDesign.newBuilder(base.getPrimary()).setPlannedUnitsPerArm(600).build()).build();
-      traffic = new SupportBotTraffic(definition, 29, 9, w -> 170,
-          List.of(new Effect.LatencySpike(RunningExample.TREATMENT, 2, 6, 2.0, null)));
-      traffic.forEachRemaining(all::add);
-      all.add(KafkaFixture.clockTurn(definition, "tail-conversation", Events.eventTime(all.get(all.size() - 1)) + 15 * 60_000));
-      long cut = traffic.windowStart(4) + 40_000;
-      before = all.stream().filter(e -> Events.eventTime(e) < cut).toList();
-      after = all.stream().filter(e -> Events.eventTime(e) >= cut).toList();
-    }
-  }
-
   private Path fixture() throws URISyntaxException {
     return Paths.get(Objects.requireNonNull(getClass().getClassLoader().getResource(FIXTURE + "/_metadata"),
         "no savepoint fixture at " + FIXTURE).toURI()).getParent();
@@ -247,20 +206,6 @@ class EarlierBuildSavepointIT {
         }
       }
     }
-  }
-
-  private static void send(KafkaProducer<byte[], byte[]> producer, ArbiterConfig config, List<? extends SpecificRecord> events) {
-    for (SpecificRecord event : events) {
-      ProducerRecord<byte[], byte[]> record;
-      if (event instanceof ExperimentDefinition d) {
-        record = new ProducerRecord<>(config.get(ArbiterConfig.TOPIC_EXPERIMENTS), d.getExperimentId().getBytes(), WireFormat.encode(d));
-      } else {
-        String topic = event instanceof OutcomeEvent ? config.get(ArbiterConfig.TOPIC_OUTCOMES) : config.get(ArbiterConfig.TOPIC_TURNS);
-        record = new ProducerRecord<>(topic, Events.unitId(event).getBytes(), WireFormat.encode(event));
-      }
-      producer.send(record);
-    }
-    producer.flush();
   }
 
   private <T extends SpecificRecord> List<T> committed(String topic, Class<T> type) {

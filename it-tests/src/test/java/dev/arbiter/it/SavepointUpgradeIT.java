@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.avro.ExperimentDefinition;
-import dev.arbiter.avro.GuardrailRule;
 import dev.arbiter.avro.OutcomeEvent;
-import dev.arbiter.avro.PrimaryMetricDesign;
 import dev.arbiter.avro.RuleVerdict;
 import dev.arbiter.avro.SequentialLook;
 import dev.arbiter.avro.TurnEvent;
@@ -19,14 +17,10 @@ import dev.arbiter.job.GraphHooks;
 import dev.arbiter.job.KafkaEndpoints;
 import dev.arbiter.job.local.EmbeddedKafka;
 import dev.arbiter.job.local.Topics;
-import dev.arbiter.job.simulate.Effect;
 import dev.arbiter.job.simulate.Events;
-import dev.arbiter.job.simulate.RunningExample;
 import dev.arbiter.job.simulate.SupportBotTraffic;
-import dev.arbiter.wire.WireFormat;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -47,7 +41,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -95,17 +88,11 @@ class SavepointUpgradeIT {
       Topics.create(admin, reference, 2);
     }
 
-    ExperimentDefinition definition = definition(System.currentTimeMillis() - 60 * 60_000);
-    // The treatment's latency doubles in windows 2 to 5: ALERT at 2 and 3, PAUSE_EXPOSURE at 4.
-    SupportBotTraffic traffic = new SupportBotTraffic(definition, 29, 9, w -> 170,
-        List.of(new Effect.LatencySpike(RunningExample.TREATMENT, 2, 6, 2.0, null)));
-    List<SpecificRecord> input = new ArrayList<>();
-    traffic.forEachRemaining(input::add);
-    input.add(KafkaFixture.clockTurn(definition, "tail-conversation", Events.eventTime(input.get(input.size() - 1)) + 15 * 60_000));
-    // The savepoint is taken once window 3 closed (watermark 5 s behind, lateness 30 s) and window 4 is open.
-    long cut = traffic.windowStart(4) + 40_000;
-    List<SpecificRecord> before = input.stream().filter(e -> Events.eventTime(e) < cut).toList();
-    List<SpecificRecord> after = input.stream().filter(e -> Events.eventTime(e) >= cut).toList();
+    StreakAcrossTheCut input = new StreakAcrossTheCut(System.currentTimeMillis() - 60 * 60_000);
+    ExperimentDefinition definition = input.definition;
+    SupportBotTraffic traffic = input.traffic;
+    List<SpecificRecord> before = input.before;
+    List<SpecificRecord> after = input.after;
     assertThat(unitsEndingAfterTheCut(before, after)).as("units with turns before the cut and their outcome after it").isGreaterThan(20);
 
     assertThat(graph(config, GraphHooks.NONE).getVerticesSortedTopologicallyFromSources()).extracting(JobVertex::getName)
@@ -121,8 +108,8 @@ class SavepointUpgradeIT {
 
     try (KafkaProducer<byte[], byte[]> producer = KafkaFixture.producer(kafka.bootstrapServers())) {
       // The uninterrupted run: this build over the whole input, on its own topics, to the end of it.
-      KafkaFixture.send(producer, reference.get(ArbiterConfig.TOPIC_EXPERIMENTS), definition.getExperimentId(), WireFormat.encode(definition));
-      send(producer, reference, input);
+      input.register(producer, reference);
+      StreakAcrossTheCut.send(producer, reference, input.all);
       StreamExecutionEnvironment whole = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(reference));
       ArbiterJob.defineWorkflow(whole, reference, KafkaEndpoints.of(reference, true));
       whole.execute("arbiter-uninterrupted");
@@ -131,8 +118,8 @@ class SavepointUpgradeIT {
       long lastWindow = traffic.windowStart(8);
 
       // This build over the first part, stopped with a savepoint while the latency streak stands at 2 of 3.
-      KafkaFixture.send(producer, config.get(ArbiterConfig.TOPIC_EXPERIMENTS), definition.getExperimentId(), WireFormat.encode(definition));
-      send(producer, config, before);
+      input.register(producer, config);
+      StreakAcrossTheCut.send(producer, config, before);
       StreamExecutionEnvironment first = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(config));
       ArbiterJob.defineWorkflow(first, config, KafkaEndpoints.of(config, false));
       JobClient firstJob = first.executeAsync("arbiter-this-build");
@@ -155,7 +142,7 @@ class SavepointUpgradeIT {
           .isPositive();
 
       // The newer build from the savepoint; every piece of state must find its operator by uid.
-      send(producer, config, after);
+      StreakAcrossTheCut.send(producer, config, after);
       Configuration restored = ArbiterJob.flinkConfiguration(config);
       restored.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
       restored.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, false);
@@ -198,17 +185,6 @@ class SavepointUpgradeIT {
     }
   }
 
-  /** The running example with a three-window latency rule and a plan that takes its looks over about eight windows. */
-  private static ExperimentDefinition definition(long start) {
-    ExperimentDefinition base = RunningExample.definition(start);
-    List<GuardrailRule> rules = new ArrayList<>();
-    for (GuardrailRule rule : base.getGuardrails()) {
-      rules.add(rule.getId().equals("latency") ? GuardrailRule.newBuilder(rule).setConsecutiveWindows(3).build() : rule);
-    }
-    return ExperimentDefinition.newBuilder(base).setGuardrails(rules)
-        .setPrimary(PrimaryMetricDesign.newBuilder(base.getPrimary()).setPlannedUnitsPerArm(600).build()).build();
-  }
-
   /** What a failed comparison needs to be understood: the dead letters and both runs' rollups per window. */
   private static String diagnosis(ArbiterConfig config, ArbiterConfig reference, SupportBotTraffic traffic, long lastWindow) {
     long first = traffic.windowStart(0);
@@ -248,14 +224,6 @@ class SavepointUpgradeIT {
 
   private static <T extends SpecificRecord> List<T> committed(String topic, Class<T> type) {
     return KafkaFixture.decodeAll(KafkaFixture.readCommitted(kafka.bootstrapServers(), topic), type);
-  }
-
-  private static void send(KafkaProducer<byte[], byte[]> producer, ArbiterConfig config, List<SpecificRecord> events) {
-    for (SpecificRecord event : events) {
-      String topic = event instanceof OutcomeEvent ? config.get(ArbiterConfig.TOPIC_OUTCOMES) : config.get(ArbiterConfig.TOPIC_TURNS);
-      producer.send(new ProducerRecord<>(topic, Events.unitId(event).getBytes(), WireFormat.encode(event)));
-    }
-    producer.flush();
   }
 
   /**

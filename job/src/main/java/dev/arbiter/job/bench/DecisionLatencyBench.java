@@ -258,10 +258,7 @@ public final class DecisionLatencyBench {
         lag = committedLag(config.get(ArbiterConfig.GROUP_ID), input);
 
         Set<LatencyLedger.WindowKey> scripted = scripted(traffic.definitions().size(), windows, firstStart, ledger);
-        long waitUntil = System.currentTimeMillis() + 30_000 + 3 * settings.checkpointIntervalMs();
-        while (!watcher.sawAll(scripted) && System.currentTimeMillis() < waitUntil) {
-          Thread.sleep(100); // polling the consumer thread's findings, with a deadline
-        }
+        watcher.awaitAll(scripted, 30_000 + 3 * settings.checkpointIntervalMs());
         watcher.check();
         if (!watcher.sawAll(scripted)) {
           explainShortfall(job, tag, watcher, scripted);
@@ -316,10 +313,7 @@ public final class DecisionLatencyBench {
         counts.path("in_progress").asInt(), counts.path("failed").asInt(), latest.path("end_to_end_duration").asLong(-1),
         latest.isMissingNode() ? -1 : System.currentTimeMillis() - latest.path("latest_ack_timestamp").asLong());
     long started = System.currentTimeMillis();
-    long until = started + 120_000;
-    while (!watcher.sawAll(scripted) && System.currentTimeMillis() < until) {
-      Thread.sleep(100); // polling the consumer thread's findings, with a deadline
-    }
+    watcher.awaitAll(scripted, 120_000);
     say("  %s: %d of those %d became readable within %,d ms more (not counted as measured)", tag,
         missing - (scripted.size() - watcher.found(scripted)), missing, System.currentTimeMillis() - started);
   }
@@ -461,6 +455,14 @@ public final class DecisionLatencyBench {
       }, "bench-decisions");
       thread.setDaemon(true);
       thread.start();
+    }
+
+    /** Returns once every wanted window has its command, the consumer failed, or {@code patienceMs} passed. */
+    void awaitAll(Set<LatencyLedger.WindowKey> wanted, long patienceMs) throws InterruptedException {
+      long until = System.currentTimeMillis() + patienceMs;
+      while (!sawAll(wanted) && System.currentTimeMillis() < until) {
+        Thread.sleep(100); // polling the consumer thread's findings, with a deadline
+      }
     }
 
     boolean sawAll(Set<LatencyLedger.WindowKey> wanted) {

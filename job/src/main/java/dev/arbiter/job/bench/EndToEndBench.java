@@ -102,7 +102,6 @@ public final class EndToEndBench {
     boolean measured() {
       return suffix.isEmpty();
     }
-
   }
 
   /** One run's figures. */
