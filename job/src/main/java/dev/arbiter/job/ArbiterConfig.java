@@ -70,6 +70,9 @@ public final class ArbiterConfig implements Serializable {
       "How long (event time) an outcome or judge score waits for its unit's turn before it is dead-lettered.");
   public static final Setting UNIT_STATE_TTL_MS = setting("unit-state.ttl-ms", "86400000",
       "How long (processing time) per-unit state (variant, served request ids) is kept after the unit's last turn.");
+  public static final Setting UNIT_STATE_RECENT_UNITS = setting("unit-state.recent-units", "20000",
+      "Recently touched units each unit-tracker subtask keeps on the heap in front of the state backend, written back before every "
+          + "checkpoint and whenever more are held (about 1 KB each); 0 reads and writes the state backend on every event.");
 
   public static final Setting SECURITY_PROTOCOL = setting("kafka.security.protocol", "PLAINTEXT",
       "How every Kafka client of the job and the CLI connects: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.");
@@ -203,6 +206,11 @@ public final class ArbiterConfig implements Serializable {
     nonNegative(UNKNOWN_EXPERIMENT_HOLD_MS);
     nonNegative(JOIN_MAX_WAIT_MS);
     positive(UNIT_STATE_TTL_MS);
+    nonNegative(UNIT_STATE_RECENT_UNITS);
+    if (getLong(UNIT_STATE_RECENT_UNITS) > 10_000_000) {
+      throw new IllegalArgumentException("option --" + UNIT_STATE_RECENT_UNITS.key() + " must be at most 10000000 (units held on the heap per subtask), got "
+          + get(UNIT_STATE_RECENT_UNITS));
+    }
     KafkaSecurity.check(this);
     if (get(BOOTSTRAP_SERVERS).isBlank()) {
       throw new IllegalArgumentException("option --" + BOOTSTRAP_SERVERS.key() + " must name at least one HOST:PORT");

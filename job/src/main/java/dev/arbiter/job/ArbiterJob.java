@@ -158,7 +158,8 @@ public final class ArbiterJob {
     SingleOutputStreamOperator<Observation> placed = routed.union(released)
         .keyBy(observation -> Observation.unitKey(observation.experimentId, observation.unitId))
         .transform("units: leaks, duplicates, outcome and judge joins", ObservationTypeInfo.INSTANCE, new UnitTrackerOperator(
-            new UnitTracker(config.getLong(ArbiterConfig.JOIN_MAX_WAIT_MS), config.getLong(ArbiterConfig.UNIT_STATE_TTL_MS))))
+            new UnitTracker(config.getLong(ArbiterConfig.JOIN_MAX_WAIT_MS), config.getLong(ArbiterConfig.UNIT_STATE_TTL_MS)),
+            (int) config.getLong(ArbiterConfig.UNIT_STATE_RECENT_UNITS)))
         .uid(Uid.UNIT_TRACKER);
 
     DataStream<Observation> toWindows = placed;

@@ -4,6 +4,7 @@ import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.core.Duplicates;
 import dev.arbiter.core.Ingested;
 import dev.arbiter.core.Observation;
+import dev.arbiter.core.RecentUnits;
 import dev.arbiter.core.TurnChecks;
 import dev.arbiter.core.UnitState;
 import dev.arbiter.wire.Rejection;
@@ -22,6 +23,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyContext;
 import org.apache.flink.util.Collector;
 
 /**
@@ -30,6 +32,10 @@ import org.apache.flink.util.Collector;
  * Here a turn in a second variant is flagged as a leak, a repeated turn, outcome or judge score
  * is counted once (see {@link Duplicates}; the repeats become duplicate_event dead letters), and outcomes and judge scores take the variant and segments of the unit's turns before they are
  * placed in windows. Unit state expires after the configured TTL of inactivity.
+ *
+ * <p>Run by {@link UnitTrackerOperator}, which holds recently touched units on the heap in front of
+ * their state ({@link RecentUnits}) and writes them back; run on its own, every change is written
+ * at once.
  */
 public class UnitTracker extends KeyedProcessFunction<String, Observation, Observation> {
 
@@ -40,6 +46,8 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
   private transient MapState<String, Long> judged;
   private transient ListState<Observation> waiting;
   private transient Counters counters;
+  /** Null: every change goes straight to {@link #unit}. */
+  private transient RecentUnits recent;
 
   /**
    * @param maxWaitMs how long (event time) an outcome or judge score waits for its unit's turn
@@ -84,13 +92,64 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     counters = new Counters(getRuntimeContext().getMetricGroup());
   }
 
+  /**
+   * Holds up to {@code capacity} recently touched units on the heap from now on; the caller calls
+   * {@link #writeBack} before every snapshot and {@link #dropOldestWhenFull} after each call in.
+   */
+  void holdRecentUnits(int capacity) {
+    recent = new RecentUnits(capacity, unitTtlMs);
+  }
+
+  /** Writes every unit changed since it was last written to its keyed state, switching {@code keys} to each. */
+  void writeBack(KeyContext keys, long now) throws Exception {
+    if (recent != null) {
+      recent.writeBack((unitKey, state) -> write(keys, unitKey, state), now);
+    }
+  }
+
+  /** Drops the units touched longest ago when too many are held, writing the changed ones. */
+  void dropOldestWhenFull(KeyContext keys) throws Exception {
+    if (recent != null && recent.full()) {
+      recent.dropOldest((unitKey, state) -> write(keys, unitKey, state));
+    }
+  }
+
+  private void write(KeyContext keys, String unitKey, UnitState state) throws Exception {
+    keys.setCurrentKey(unitKey);
+    unit.update(state);
+  }
+
+  private UnitState load(String unitKey, long now) throws Exception {
+    if (recent == null) {
+      return unit.value();
+    }
+    UnitState held = recent.get(unitKey, now);
+    if (held == null) {
+      held = unit.value();
+      if (held != null) {
+        recent.loaded(unitKey, held, now);
+      }
+    }
+    return held;
+  }
+
+  private void store(String unitKey, UnitState state, long now) throws Exception {
+    if (recent == null) {
+      unit.update(state);
+    } else {
+      recent.changed(unitKey, state, now);
+    }
+  }
+
   /** The current key's timer service, for {@link #place} (set per call: timers belong to the key being processed). */
   private transient org.apache.flink.streaming.api.TimerService timers;
 
   @Override
   public void processElement(Observation event, Context ctx, Collector<Observation> out) throws Exception {
     timers = ctx.timerService();
-    UnitState state = unit.value();
+    String unitKey = ctx.getCurrentKey();
+    long now = timers.currentProcessingTime();
+    UnitState state = load(unitKey, now);
     if (event.kind == Observation.TURN) {
       TurnChecks.Problem duplicate = Duplicates.turn(event.requestId, served(state, event.requestId));
       if (duplicate != null) {
@@ -123,17 +182,17 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
         release(state, ctx, out);
       }
       // One write per turn (place may change the unit too): with RocksDB every update serializes the unit again.
-      unit.update(state);
+      store(unitKey, state, now);
       return;
     }
     if (joinable(event, state)) {
       place(event, state, ctx, out);
-      unit.update(state);
+      store(unitKey, state, now);
     } else {
       waiting.add(event);
       if (state != null && state.noneWaiting) {
         state.noneWaiting = false;
-        unit.update(state);
+        store(unitKey, state, now);
       }
       ctx.timerService().registerEventTimeTimer(event.eventTime + maxWaitMs);
     }
@@ -199,11 +258,13 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Observation> out) throws Exception {
     timers = ctx.timerService();
-    UnitState state = unit.value();
+    String unitKey = ctx.getCurrentKey();
+    long now = timers.currentProcessingTime();
+    UnitState state = load(unitKey, now);
     if (state != null && state.endTime >= 0 && !state.valued && timestamp >= state.endTime + maxWaitMs) {
-      emitValues(ctx.getCurrentKey(), state, timestamp, out);
+      emitValues(unitKey, state, timestamp, out);
       state.valued = true;
-      unit.update(state);
+      store(unitKey, state, now);
     }
     if (state != null && state.noneWaiting) {
       return;
@@ -226,7 +287,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     }
     if (state != null && still.isEmpty()) {
       state.noneWaiting = true;
-      unit.update(state);
+      store(unitKey, state, now);
     }
   }
 

@@ -1,11 +1,20 @@
 package dev.arbiter.operators;
 
 import dev.arbiter.core.Observation;
+import dev.arbiter.core.RecentUnits;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 
 /**
- * Runs the {@link UnitTracker} and keeps idleness from passing it.
+ * Runs the {@link UnitTracker} with its recent units on the heap, and keeps idleness from passing it.
+ *
+ * <p>The tracker holds the units it touched lately ({@link RecentUnits}); this operator writes
+ * the changed ones to keyed state before every checkpoint barrier, so each snapshot and savepoint
+ * has them all, and has the oldest dropped (changed ones written first) whenever more than the
+ * configured number are held. A restore starts with none held and reads each unit from state again.
  *
  * <p>Every subtask here reads every router subtask through the shuffle, so all of them turn idle
  * together, only when every input partition has gone quiet, and passing that on lets nothing
@@ -17,9 +26,42 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
  * of every subtask here, as it does while events flow.
  */
 public class UnitTrackerOperator extends KeyedProcessOperator<String, Observation, Observation> {
+  private final int recentUnits;
 
-  public UnitTrackerOperator(UnitTracker tracker) {
+  /** @param recentUnits units each subtask holds on the heap; 0 reads and writes state on every event */
+  public UnitTrackerOperator(UnitTracker tracker, int recentUnits) {
     super(tracker);
+    this.recentUnits = recentUnits;
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    if (recentUnits > 0) {
+      tracker().holdRecentUnits(recentUnits);
+    }
+  }
+
+  private UnitTracker tracker() {
+    return (UnitTracker) getUserFunction();
+  }
+
+  @Override
+  public void processElement(StreamRecord<Observation> element) throws Exception {
+    super.processElement(element);
+    tracker().dropOldestWhenFull(this);
+  }
+
+  @Override
+  public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+    super.onEventTime(timer);
+    tracker().dropOldestWhenFull(this);
+  }
+
+  @Override
+  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+    super.prepareSnapshotPreBarrier(checkpointId);
+    tracker().writeBack(this, getProcessingTimeService().getCurrentProcessingTime());
   }
 
   @Override

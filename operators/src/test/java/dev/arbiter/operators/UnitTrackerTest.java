@@ -6,13 +6,15 @@ import static org.assertj.core.groups.Tuple.tuple;
 import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.core.Observation;
 import dev.arbiter.core.UnitState;
+import java.util.List;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 
 class UnitTrackerTest {
@@ -37,14 +39,84 @@ class UnitTrackerTest {
     return o;
   }
 
+  /**
+   * The tracker as the job runs it, holding at most two recent units, so that the tests below also
+   * see units written back, dropped from the heap and read from state again.
+   */
   static KeyedOneInputStreamOperatorTestHarness<String, Observation, Observation> harness() throws Exception {
-    return ProcessFunctionTestHarnesses.forKeyedProcessFunction(new UnitTracker(WAIT, 3_600_000),
-        o -> Observation.unitKey(o.experimentId, o.unitId), Types.STRING);
+    return harness(2);
+  }
+
+  static KeyedOneInputStreamOperatorTestHarness<String, Observation, Observation> harness(int recentUnits) throws Exception {
+    var harness = new KeyedOneInputStreamOperatorTestHarness<>(new UnitTrackerOperator(new UnitTracker(WAIT, 3_600_000), recentUnits),
+        (Observation o) -> Observation.unitKey(o.experimentId, o.unitId), Types.STRING);
+    harness.open();
+    return harness;
+  }
+
+  /** RocksDB, where a unit changed on the heap differs from its stored copy until it is written back. */
+  static KeyedOneInputStreamOperatorTestHarness<String, Observation, Observation> rocksDbHarness(int recentUnits, OperatorSubtaskState restored)
+      throws Exception {
+    var harness = new KeyedOneInputStreamOperatorTestHarness<>(new UnitTrackerOperator(new UnitTracker(WAIT, 3_600_000), recentUnits),
+        (Observation o) -> Observation.unitKey(o.experimentId, o.unitId), Types.STRING);
+    harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+    harness.setup();
+    harness.initializeState(restored);
+    harness.open();
+    return harness;
+  }
+
+  static UnitState stored(KeyedOneInputStreamOperatorTestHarness<String, Observation, Observation> harness, String unit) throws Exception {
+    var backend = harness.getOperator().getKeyedStateBackend();
+    backend.setCurrentKey(Observation.unitKey("e", unit));
+    return backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, UnitTracker.unitDescriptor(3_600_000)).value();
+  }
+
+  static List<String> deadLetterReasons(KeyedOneInputStreamOperatorTestHarness<String, Observation, Observation> harness) {
+    return harness.getSideOutput(Outputs.DEAD_LETTERS) == null ? List.of()
+        : harness.getSideOutput(Outputs.DEAD_LETTERS).stream().map(record -> record.getValue().getReason()).toList();
+  }
+
+  @Test
+  void recentUnitsReachStateBeforeEveryCheckpointBarrierAndSurviveARestore() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var harness = rocksDbHarness(100, null)) {
+      harness.processElement(event(Observation.TURN, "u1", "treatment", "r1", 1_000), 1_000);
+      harness.processElement(event(Observation.TURN, "u1", "treatment", "r2", 2_000), 2_000);
+      assertThat(stored(harness, "u1")).as("held on the heap, not yet written").isNull();
+
+      harness.prepareSnapshotPreBarrier(1);
+      assertThat(stored(harness, "u1")).as("written before the barrier")
+          .satisfies(unit -> assertThat(unit.turns).isEqualTo(2), unit -> assertThat(unit.requestIds).containsExactly("r1", "r2"));
+      snapshot = harness.snapshot(1, 3_000);
+    }
+    try (var restored = rocksDbHarness(100, snapshot)) {
+      restored.processElement(event(Observation.TURN, "u1", "treatment", "r2", 4_000), 4_000);
+      restored.processElement(event(Observation.TURN, "u1", "control", "r3", 5_000), 5_000);
+      assertThat(deadLetterReasons(restored)).as("the restored unit knows its request ids").containsExactly("duplicate_event");
+      assertThat(restored.extractOutputValues()).as("and its variant: r3 is a leak, placed in both segments")
+          .hasSize(2).allSatisfy(o -> assertThat(o.leaked).isTrue());
+    }
+  }
+
+  @Test
+  void aFullHeapWritesTheChangedUnitsItDropsAndReadsThemFromStateAgain() throws Exception {
+    try (var harness = rocksDbHarness(2, null)) {
+      harness.processElement(event(Observation.TURN, "u1", "treatment", "r1", 1_000), 1_000);
+      harness.processElement(event(Observation.TURN, "u2", "control", "r2", 1_000), 1_000);
+      assertThat(stored(harness, "u1")).isNull();
+      harness.processElement(event(Observation.TURN, "u3", "control", "r3", 1_000), 1_000);
+      assertThat(stored(harness, "u1")).as("three units held: the oldest written and dropped").isNotNull();
+      assertThat(stored(harness, "u3")).as("the others still held").isNull();
+
+      harness.processElement(event(Observation.TURN, "u1", "treatment", "r1", 2_000), 2_000);
+      assertThat(deadLetterReasons(harness)).as("u1, read from state again, knows r1").containsExactly("duplicate_event");
+    }
   }
 
   @Test
   void idlenessStopsAtTheUnitTrackerWhileWatermarksAndTimersCarryOn() throws Exception {
-    UnitTrackerOperator operator = new UnitTrackerOperator(new UnitTracker(WAIT, 3_600_000));
+    UnitTrackerOperator operator = new UnitTrackerOperator(new UnitTracker(WAIT, 3_600_000), 0);
     try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, (Observation o) -> Observation.unitKey(o.experimentId, o.unitId),
         Types.STRING)) {
       harness.open();
@@ -155,7 +227,8 @@ class UnitTrackerTest {
 
   @Test
   void requestIdsOfAUnitStoredBeforeTheyWereKeptInItsStateAreStillFound() throws Exception {
-    try (var harness = harness()) {
+    // Nothing held on the heap, as after the restore of such state.
+    try (var harness = harness(0)) {
       harness.processElement(event(Observation.TURN, "u1", "control", "r1", 1_000), 1_000);
       // Rewrite the unit as an earlier build stored it: no request ids in the unit, r1 in the request map.
       var backend = harness.getOperator().getKeyedStateBackend();

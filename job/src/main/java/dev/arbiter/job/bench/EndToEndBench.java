@@ -39,6 +39,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.JobID;
@@ -73,7 +74,8 @@ import org.apache.kafka.common.TopicPartition;
  * <ul>
  *   <li>C0 a plain KafkaConsumer per core, reading and decoding every event;
  *   <li>C1 a pass-through Flink job: Kafka source, decode, re-encode, Kafka sink (exactly-once);
- *   <li>C2 Arbiter, RocksDB, exactly-once (C2-direct: the same without local pre-aggregation);
+ *   <li>C2 Arbiter, RocksDB, exactly-once (C2-direct: the same without local pre-aggregation; C2-write-through: without
+ *       recent units on the heap);
  *   <li>C3 Arbiter, heap state, exactly-once;
  *   <li>C4 Arbiter, RocksDB, at-least-once.
  * </ul>
@@ -189,11 +191,14 @@ public final class EndToEndBench {
     return switch (run) {
       case "C0" -> ceiling(input);
       case "C1" -> passThrough(input);
-      case "C2" -> arbiter("C2", "Arbiter, RocksDB, exactly-once", "rocksdb", "exactly-once", true, input);
-      case "C2-direct" -> arbiter("C2-direct", "C2 without local pre-aggregation", "rocksdb", "exactly-once", false, input);
-      case "C3" -> arbiter("C3", "Arbiter, heap state, exactly-once", "hashmap", "exactly-once", true, input);
-      case "C4" -> arbiter("C4", "Arbiter, RocksDB, at-least-once", "rocksdb", "at-least-once", true, input);
-      default -> throw new IllegalArgumentException("unknown run " + run + "; runs are C0, C1, C2, C2-direct, C3, C4");
+      case "C2" -> arbiter("C2", "Arbiter, RocksDB, exactly-once", "rocksdb", "exactly-once", config -> config, input);
+      case "C2-direct" -> arbiter("C2-direct", "C2 without local pre-aggregation", "rocksdb", "exactly-once",
+          config -> config.with(ArbiterConfig.PRE_AGGREGATION, "off"), input);
+      case "C2-write-through" -> arbiter("C2-write-through", "C2 without recent units on the heap", "rocksdb", "exactly-once",
+          config -> config.with(ArbiterConfig.UNIT_STATE_RECENT_UNITS, 0), input);
+      case "C3" -> arbiter("C3", "Arbiter, heap state, exactly-once", "hashmap", "exactly-once", config -> config, input);
+      case "C4" -> arbiter("C4", "Arbiter, RocksDB, at-least-once", "rocksdb", "at-least-once", config -> config, input);
+      default -> throw new IllegalArgumentException("unknown run " + run + "; runs are C0, C1, C2, C2-direct, C2-write-through, C3, C4");
     };
   }
 
@@ -342,7 +347,7 @@ public final class EndToEndBench {
     say("%s: Flink pass-through (Kafka source, decode, re-encode, exactly-once Kafka sink) ...", id);
     String output = "bench." + id.toLowerCase() + ".out";
     createTopics(output);
-    ArbiterConfig config = baseConfig(id, "rocksdb", "exactly-once", true, input);
+    ArbiterConfig config = baseConfig(id, "rocksdb", "exactly-once", input);
     IngestDecoder decoder = new IngestDecoder(config.getLong(ArbiterConfig.MAX_EVENT_TIME_SKEW_MS));
     KafkaSource<Ingested> source = KafkaSource.<Ingested>builder()
         .setBootstrapServers(kafka.bootstrapServers())
@@ -389,7 +394,7 @@ public final class EndToEndBench {
 
   // ---------------------------------------------------------------- C2..C4
 
-  private ArbiterConfig baseConfig(String id, String backend, String delivery, boolean preAggregation, Input input) {
+  private ArbiterConfig baseConfig(String id, String backend, String delivery, Input input) {
     String prefix = "bench." + id.toLowerCase();
     return ArbiterConfig.defaults()
         .with(ArbiterConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers())
@@ -405,18 +410,17 @@ public final class EndToEndBench {
         .with(ArbiterConfig.STARTING_OFFSETS, "earliest")
         .with(ArbiterConfig.STATE_BACKEND, backend)
         .with(ArbiterConfig.DELIVERY, delivery)
-        .with(ArbiterConfig.PRE_AGGREGATION, preAggregation ? "on" : "off")
         .with(ArbiterConfig.CHECKPOINT_INTERVAL_MS, settings.checkpointIntervalMs())
         .with(ArbiterConfig.CHECKPOINT_DIR, scratch.resolve(id).toUri().toString())
         .with(ArbiterConfig.PARALLELISM, settings.parallelism())
         .validated();
   }
 
-  private Outcome arbiter(String run, String what, String backend, String delivery, boolean preAggregation, Input input)
+  private Outcome arbiter(String run, String what, String backend, String delivery, UnaryOperator<ArbiterConfig> variation, Input input)
       throws Exception {
     String id = runId(run, input);
     say("%s: %s ...", id, what);
-    ArbiterConfig config = baseConfig(id, backend, delivery, preAggregation, input);
+    ArbiterConfig config = variation.apply(baseConfig(id, backend, delivery, input)).validated();
     createTopics(config.get(ArbiterConfig.TOPIC_METRICS), config.get(ArbiterConfig.TOPIC_DECISIONS),
         config.get(ArbiterConfig.TOPIC_DEAD_LETTERS));
     Outcome timed = runJob(id, what, config, env -> ArbiterJob.defineWorkflow(env, config, KafkaEndpoints.of(config, true)));
@@ -465,16 +469,23 @@ public final class EndToEndBench {
     streamGraph.setJobName("bench " + id);
     long cpu = cpuNanos();
     double jit = jitSeconds();
+    ThreadCpu threads = ThreadCpu.startIfAvailable();
     long begin = System.nanoTime();
     JobID job = cluster.submitJob(streamGraph).get().getJobID();
     JobResult result = cluster.requestJobResult(job).get();
     double wall = (System.nanoTime() - begin) / 1e9;
     double cpuSeconds = (cpuNanos() - cpu) / 1e9;
     double jitSeconds = jitSeconds() - jit;
+    Map<String, Double> byThread = threads == null ? Map.of() : threads.stop();
     if (!result.isSuccess()) {
       throw new IllegalStateException("job " + id + " failed", result.getSerializedThrowable().get().deserializeError(getClass().getClassLoader()));
     }
     say("  %s: %.1f s net runtime (%.1f s with submission), %.1f CPU s", id, result.getNetRuntime() / 1000.0, wall, cpuSeconds);
+    if (!byThread.isEmpty()) {
+      StringBuilder line = new StringBuilder("  CPU s by thread:");
+      byThread.forEach((group, seconds) -> line.append(String.format(" %s %.1f;", group, seconds)));
+      say("%s", line.substring(0, line.length() - 1));
+    }
     return new Outcome(id, what, produced, result.getNetRuntime() / 1000.0, cpuSeconds, jitSeconds, "");
   }
 
@@ -539,7 +550,7 @@ public final class EndToEndBench {
     String turns = "bench.s" + experiments + ".turns";
     String registry = "bench.s" + experiments + ".experiments";
     long[] counts = produce(turns, registry, settings.stateEvents(), experiments, STATE_WINDOWS);
-    ArbiterConfig config = baseConfig(id, "rocksdb", "exactly-once", true, new Input(turns, registry, ""));
+    ArbiterConfig config = baseConfig(id, "rocksdb", "exactly-once", new Input(turns, registry, ""));
     createTopics(config.get(ArbiterConfig.TOPIC_METRICS), config.get(ArbiterConfig.TOPIC_DECISIONS),
         config.get(ArbiterConfig.TOPIC_DEAD_LETTERS));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(config));
@@ -638,7 +649,7 @@ public final class EndToEndBench {
           o.perSecond() / cores, o.perCpuSecond(), o.jitSeconds(), o.check());
     }
     say("");
-    for (String[] pair : new String[][] {{"C2", "C0"}, {"C2", "C1"}, {"C3", "C1"}, {"C4", "C1"}, {"C2", "C2-direct"}, {"C1", "C0"}}) {
+    for (String[] pair : new String[][] {{"C2", "C0"}, {"C2", "C1"}, {"C3", "C1"}, {"C4", "C1"}, {"C2", "C2-direct"}, {"C2", "C2-write-through"}, {"C1", "C0"}}) {
       Outcome a = byId.get(pair[0]);
       Outcome b = byId.get(pair[1]);
       if (a != null && b != null) {
