@@ -71,8 +71,8 @@ public final class ArbiterConfig implements Serializable {
   public static final Setting UNIT_STATE_TTL_MS = setting("unit-state.ttl-ms", "86400000",
       "How long (processing time) per-unit state (variant, served request ids) is kept after the unit's last turn.");
   public static final Setting UNIT_STATE_RECENT_UNITS = setting("unit-state.recent-units", "20000",
-      "Recently touched units each unit-tracker subtask keeps on the heap in front of the state backend, written back before every "
-          + "checkpoint and whenever more are held (about 1 KB each); 0 reads and writes the state backend on every event.");
+      "Recently touched units each unit-tracker subtask keeps on the heap in front of RocksDB, written back before every checkpoint "
+          + "and when dropped (about 1 KB each); 0 reads and writes RocksDB on every event. Unused with the hashmap backend, which holds every unit already.");
 
   public static final Setting SECURITY_PROTOCOL = setting("kafka.security.protocol", "PLAINTEXT",
       "How every Kafka client of the job and the CLI connects: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.");

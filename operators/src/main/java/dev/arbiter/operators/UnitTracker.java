@@ -181,7 +181,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
       if (!state.noneWaiting) {
         release(state, ctx, out);
       }
-      // One write per turn (place may change the unit too): with RocksDB every update serializes the unit again.
+      // One store per turn (place may change the unit too): written through, every update serializes the unit again.
       store(unitKey, state, now);
       return;
     }

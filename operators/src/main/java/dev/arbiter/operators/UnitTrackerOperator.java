@@ -15,6 +15,7 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
  * the changed ones to keyed state before every checkpoint barrier, so each snapshot and savepoint
  * has them all, and has the oldest dropped (changed ones written first) whenever more than the
  * configured number are held. A restore starts with none held and reads each unit from state again.
+ * With the heap state backend every change is written at once.
  *
  * <p>Every subtask here reads every router subtask through the shuffle, so all of them turn idle
  * together, only when every input partition has gone quiet, and passing that on lets nothing
@@ -37,7 +38,10 @@ public class UnitTrackerOperator extends KeyedProcessOperator<String, Observatio
   @Override
   public void open() throws Exception {
     super.open();
-    if (recentUnits > 0) {
+    // A heap state backend keeps the objects it is handed and snapshots them asynchronously, so a
+    // unit changed in place after its write could change under a running snapshot; it also holds
+    // every unit on the heap already. Recent units are for backends that copy what they store.
+    if (recentUnits > 0 && getKeyedStateBackend().isSafeToReuseKVState()) {
       tracker().holdRecentUnits(recentUnits);
     }
   }
