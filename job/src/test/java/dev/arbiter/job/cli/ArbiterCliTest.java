@@ -35,6 +35,9 @@ class ArbiterCliTest {
     assertOneLineUserError(run("run", "--delivery", "sometimes"), "option --delivery must be one of exactly-once, at-least-once");
     assertOneLineUserError(run("run", "--checkpoint.interval-ms", "-5"), "option --checkpoint.interval-ms must be greater than 0");
     assertOneLineUserError(run("run", "--parallelism", "two"), "option --parallelism must be a whole number");
+    assertOneLineUserError(run("run", "--unit-state.recent-units", "-1"), "option --unit-state.recent-units must be 0 or more");
+    assertOneLineUserError(run("run", "--unit-state.recent-units", "20000000"),
+        "option --unit-state.recent-units must be at most 10000000 (units held on the heap per subtask), got 20000000");
   }
 
   @Test
