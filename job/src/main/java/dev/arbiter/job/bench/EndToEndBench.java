@@ -471,8 +471,16 @@ public final class EndToEndBench {
     double jit = jitSeconds();
     ThreadCpu threads = ThreadCpu.startIfAvailable();
     long begin = System.nanoTime();
-    JobID job = cluster.submitJob(streamGraph).get().getJobID();
-    JobResult result = cluster.requestJobResult(job).get();
+    JobResult result;
+    try {
+      JobID job = cluster.submitJob(streamGraph).get().getJobID();
+      result = cluster.requestJobResult(job).get();
+    } catch (Exception e) {
+      if (threads != null) {
+        threads.close();
+      }
+      throw e;
+    }
     double wall = (System.nanoTime() - begin) / 1e9;
     double cpuSeconds = (cpuNanos() - cpu) / 1e9;
     double jitSeconds = jitSeconds() - jit;
