@@ -94,11 +94,7 @@ class EarlierBuildSavepointIT {
 
     try (KafkaProducer<byte[], byte[]> producer = KafkaFixture.producer(kafka.bootstrapServers())) {
       // This build, uninterrupted, over the whole input.
-      input.register(producer, reference);
-      StreakAcrossTheCut.send(producer, reference, input.all);
-      StreamExecutionEnvironment whole = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(reference));
-      ArbiterJob.defineWorkflow(whole, reference, KafkaEndpoints.of(reference, true));
-      whole.execute("arbiter-uninterrupted");
+      input.runUninterrupted(producer, reference);
       List<ControlCommand> expected = committed(reference.get(ArbiterConfig.TOPIC_DECISIONS), ControlCommand.class).stream()
           .filter(c -> c.getWindowStart() != null && c.getWindowStart() >= window4).toList();
 

@@ -108,11 +108,7 @@ class SavepointUpgradeIT {
 
     try (KafkaProducer<byte[], byte[]> producer = KafkaFixture.producer(kafka.bootstrapServers())) {
       // The uninterrupted run: this build over the whole input, on its own topics, to the end of it.
-      input.register(producer, reference);
-      StreakAcrossTheCut.send(producer, reference, input.all);
-      StreamExecutionEnvironment whole = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(reference));
-      ArbiterJob.defineWorkflow(whole, reference, KafkaEndpoints.of(reference, true));
-      whole.execute("arbiter-uninterrupted");
+      input.runUninterrupted(producer, reference);
       List<ControlCommand> expected = committed(reference.get(ArbiterConfig.TOPIC_DECISIONS), ControlCommand.class);
       List<SequentialLook> expectedLooks = committed(reference.get(ArbiterConfig.TOPIC_METRICS), SequentialLook.class);
       long lastWindow = traffic.windowStart(8);

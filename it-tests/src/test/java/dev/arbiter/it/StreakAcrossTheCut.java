@@ -5,6 +5,8 @@ import dev.arbiter.avro.GuardrailRule;
 import dev.arbiter.avro.OutcomeEvent;
 import dev.arbiter.avro.PrimaryMetricDesign;
 import dev.arbiter.job.ArbiterConfig;
+import dev.arbiter.job.ArbiterJob;
+import dev.arbiter.job.KafkaEndpoints;
 import dev.arbiter.job.simulate.Effect;
 import dev.arbiter.job.simulate.Events;
 import dev.arbiter.job.simulate.RunningExample;
@@ -13,6 +15,7 @@ import dev.arbiter.wire.WireFormat;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -62,5 +65,17 @@ final class StreakAcrossTheCut {
       producer.send(new ProducerRecord<>(topic, Events.unitId(event).getBytes(), WireFormat.encode(event)));
     }
     producer.flush();
+  }
+
+  /**
+   * The reference both savepoint tests compare against: this build over the whole input, on the
+   * topics of {@code reference} (see {@link KafkaFixture#uninterrupted}), run to the end of it.
+   */
+  void runUninterrupted(KafkaProducer<byte[], byte[]> producer, ArbiterConfig reference) throws Exception {
+    register(producer, reference);
+    send(producer, reference, all);
+    StreamExecutionEnvironment whole = StreamExecutionEnvironment.getExecutionEnvironment(ArbiterJob.flinkConfiguration(reference));
+    ArbiterJob.defineWorkflow(whole, reference, KafkaEndpoints.of(reference, true));
+    whole.execute("arbiter-uninterrupted");
   }
 }

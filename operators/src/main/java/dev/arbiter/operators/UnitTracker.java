@@ -148,7 +148,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
   public void processElement(Observation event, Context ctx, Collector<Observation> out) throws Exception {
     timers = ctx.timerService();
     String unitKey = ctx.getCurrentKey();
-    long now = timers.currentProcessingTime();
+    long now = recent == null ? 0 : timers.currentProcessingTime();
     UnitState state = load(unitKey, now);
     if (event.kind == Observation.TURN) {
       TurnChecks.Problem duplicate = Duplicates.turn(event.requestId, served(state, event.requestId));
@@ -259,7 +259,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Observation> out) throws Exception {
     timers = ctx.timerService();
     String unitKey = ctx.getCurrentKey();
-    long now = timers.currentProcessingTime();
+    long now = recent == null ? 0 : timers.currentProcessingTime();
     UnitState state = load(unitKey, now);
     if (state != null && state.endTime >= 0 && !state.valued && timestamp >= state.endTime + maxWaitMs) {
       emitValues(unitKey, state, timestamp, out);
