@@ -20,6 +20,7 @@ public class UnitState {
   public long[] judgeCounts = new long[0];
   /** Event time of the unit's outcome, -1 before it; the unit's values are final a judge wait later. */
   public long endTime = -1;
+  /** Set by builds before 2026-12-03, which wrote it after valuing the unit; kept so their state is read as valued. */
   public boolean valued;
   /**
    * Known to have no outcome or judge score waiting for a turn, so a turn need not read that list.

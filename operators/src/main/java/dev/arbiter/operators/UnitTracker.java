@@ -133,6 +133,18 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     return held;
   }
 
+  /**
+   * The unit as {@link #load} reads it, without holding it on the heap when it is not held yet: a
+   * timer's unit has usually finished, and holding it would push out units still active.
+   */
+  private UnitState peek(String unitKey, long now) throws Exception {
+    if (recent == null) {
+      return unit.value();
+    }
+    UnitState held = recent.get(unitKey, now);
+    return held != null ? held : unit.value();
+  }
+
   private void store(String unitKey, UnitState state, long now) throws Exception {
     if (recent == null) {
       unit.update(state);
@@ -260,11 +272,11 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     timers = ctx.timerService();
     String unitKey = ctx.getCurrentKey();
     long now = recent == null ? 0 : timers.currentProcessingTime();
-    UnitState state = load(unitKey, now);
-    if (state != null && state.endTime >= 0 && !state.valued && timestamp >= state.endTime + maxWaitMs) {
+    UnitState state = peek(unitKey, now);
+    // Exactly its outcome's timer values a unit: that timer fires once, so no flag needs writing
+    // (units valued by earlier builds carry one). Timers of waiting events at other times pass.
+    if (state != null && state.endTime >= 0 && !state.valued && timestamp == state.endTime + maxWaitMs) {
       emitValues(unitKey, state, timestamp, out);
-      state.valued = true;
-      store(unitKey, state, now);
     }
     if (state != null && state.noneWaiting) {
       return;

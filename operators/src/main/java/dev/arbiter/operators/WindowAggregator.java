@@ -128,13 +128,21 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
       }
       return;
     }
+    boolean followed = false;
+    boolean closedAny = false;
     for (long span : known) {
-      WindowStats stats = windows.get(timestamp - span);
+      long start = timestamp - span;
+      WindowStats stats = windows.get(start);
       if (stats != null && stats.closeTime() <= timestamp) {
-        closeWindow(timestamp - span, stats, key, out);
+        closeWindow(start, stats, key, out);
+        closedAny = true;
+        followed |= windows.contains(start + stats.windowMs());
       }
     }
-    if (windows.isEmpty()) {
+    // Spans are a hint: without them a timer looks at every open window. So they are dropped when
+    // the closed window has no open successor, a point lookup, instead of asking whether any window
+    // is still open, a RocksDB seek over the tombstones of closed ones (a seventh of this operator).
+    if (closedAny && !followed) {
       spans.clear();
     }
   }

@@ -289,6 +289,41 @@ class UnitTrackerTest {
   }
 
   @Test
+  void aUnitIsValuedOnlyByItsOutcomesTimerNotByLaterOnes() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(event(Observation.TURN, "u1", "treatment", "r1", 1_000), 1_000);
+      harness.processElement(event(Observation.OUTCOME, "u1", "treatment", null, 9_000), 9_000);
+      // A score for a request the unit never served waits, with its own timer after the outcome's.
+      harness.processElement(event(Observation.JUDGE, "u1", null, "r9", 20_000), 20_000);
+      harness.processWatermark(Long.MAX_VALUE);
+      assertThat(harness.extractOutputValues()).filteredOn(o -> o.kind == Observation.UNIT)
+          .as("one valuation, in each of the unit's two segments").hasSize(2)
+          .allSatisfy(v -> assertThat(v.eventTime).isEqualTo(9_000 + WAIT));
+      assertThat(deadLetterReasons(harness)).containsExactly("judge_without_turn");
+    }
+  }
+
+  @Test
+  void aTimerReadsAFinishedUnitWithoutHoldingItOnTheHeap() throws Exception {
+    try (var harness = rocksDbHarness(2, null)) {
+      Observation turn = event(Observation.TURN, "u1", "treatment", "r1", 1_000);
+      turn.costUsd = 0.003;
+      harness.processElement(turn, 1_000);
+      harness.processElement(event(Observation.OUTCOME, "u1", "treatment", null, 2_000), 2_000);
+      harness.processElement(event(Observation.TURN, "u2", "control", "r2", 3_000), 3_000);
+      harness.processElement(event(Observation.TURN, "u3", "control", "r3", 3_000), 3_000);
+      assertThat(stored(harness, "u1")).as("the oldest, written and dropped").isNotNull();
+
+      harness.processWatermark(2_000 + WAIT);
+      assertThat(harness.extractOutputValues()).filteredOn(o -> o.kind == Observation.UNIT)
+          .as("valued from its stored copy").hasSize(2).allSatisfy(v -> assertThat(v.unitCost).isEqualTo(0.003));
+      // Had u1 been held again, three units would be held and u2, the oldest, written and dropped.
+      assertThat(stored(harness, "u2")).as("u1 was not held again, so no active unit was pushed out").isNull();
+      assertThat(stored(harness, "u3")).isNull();
+    }
+  }
+
+  @Test
   void aUnitsFinalValuesAreEmittedOnceAJudgeWaitAfterItsOutcome() throws Exception {
     try (var harness = harness()) {
       Observation first = event(Observation.TURN, "u1", "treatment", "r1", 1_000);

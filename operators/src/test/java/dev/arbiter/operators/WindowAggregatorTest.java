@@ -71,6 +71,25 @@ class WindowAggregatorTest {
   }
 
   @Test
+  void aWindowAfterAGapClosesAfterItsPredecessorDroppedTheSpans() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(turn("*", 1_000, "a", 1000), 1_000);
+      harness.processElement(turn("*", 61_000, "b", 1000), 61_000);
+      harness.processWatermark(CLOSE);
+      assertThat(harness.numKeyedStateEntries()).as("window [60000, 120000) follows: it and the spans stay").isEqualTo(2);
+
+      harness.processElement(turn("*", 3 * WINDOW + 1_000, "c", 1000), 3 * WINDOW + 1_000);
+      harness.processWatermark(WINDOW + CLOSE);
+      assertThat(harness.numKeyedStateEntries()).as("no window follows [60000, 120000) at once: only [180000, 240000) stays").isEqualTo(1);
+
+      harness.processWatermark(3 * WINDOW + CLOSE);
+      assertThat(harness.extractOutputValues()).extracting(WindowSummary::getWindowStart).containsExactly(0L, WINDOW, 3 * WINDOW);
+      assertThat(harness.numKeyedStateEntries()).isZero();
+      assertThat(harness.numEventTimeTimers()).isZero();
+    }
+  }
+
+  @Test
   void windowsOfAChangedWindowSizeCloseAtTheirOwnTimes() throws Exception {
     try (var harness = harness()) {
       harness.processElement(turn("*", 1_000, "a", 1000), 1_000);
