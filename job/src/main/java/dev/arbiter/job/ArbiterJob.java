@@ -11,6 +11,7 @@ import dev.arbiter.operators.GuardrailEvaluator;
 import dev.arbiter.operators.ObservationTypeInfo;
 import dev.arbiter.operators.Outputs;
 import dev.arbiter.operators.PendingExperiments;
+import dev.arbiter.operators.RecentStateOperator;
 import dev.arbiter.operators.RegistryGate;
 import dev.arbiter.operators.TurnRouter;
 import dev.arbiter.operators.UnitTracker;
@@ -170,8 +171,9 @@ public final class ArbiterJob {
     }
     SingleOutputStreamOperator<WindowSummary> windows = toWindows
         .keyBy(observation -> observation.windowKey)
-        .process(new WindowAggregator())
-        .uid(Uid.WINDOW_AGGREGATOR).name("windows per experiment, variant, segment");
+        .transform("windows per experiment, variant, segment", Outputs.SUMMARY_TYPE,
+            new RecentStateOperator<>(new WindowAggregator(), (int) config.getLong(ArbiterConfig.RECENT_WINDOWS)))
+        .uid(Uid.WINDOW_AGGREGATOR);
 
     SingleOutputStreamOperator<ControlCommand> verdicts = hooks.windows(windows)
         .keyBy(WindowSummary::getExperimentId)

@@ -5,6 +5,7 @@ import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.RuleVerdict;
 import dev.arbiter.avro.SequentialLook;
+import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.Ingested;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -17,6 +18,7 @@ public final class Outputs {
   public static final TypeInformation<DeadLetter> DEAD_LETTER_TYPE = new AvroTypeInfo<>(DeadLetter.class);
   public static final TypeInformation<ControlCommand> COMMAND_TYPE = new AvroTypeInfo<>(ControlCommand.class);
   public static final TypeInformation<ExperimentDefinition> DEFINITION_TYPE = new AvroTypeInfo<>(ExperimentDefinition.class);
+  public static final TypeInformation<WindowSummary> SUMMARY_TYPE = new AvroTypeInfo<>(WindowSummary.class);
 
   /** Rejected and late records, each with a reason. */
   public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", DEAD_LETTER_TYPE);

@@ -37,7 +37,7 @@ import org.apache.flink.util.Collector;
  * their state ({@link RecentUnits}) and writes them back; run on its own, every change is written
  * at once.
  */
-public class UnitTracker extends KeyedProcessFunction<String, Observation, Observation> {
+public class UnitTracker extends KeyedProcessFunction<String, Observation, Observation> implements HoldsRecentState {
 
   private final long maxWaitMs;
   private final long unitTtlMs;
@@ -92,23 +92,20 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     counters = new Counters(getRuntimeContext().getMetricGroup());
   }
 
-  /**
-   * Holds up to {@code capacity} recently touched units on the heap from now on; the caller calls
-   * {@link #writeBack} before every snapshot and {@link #dropOldestWhenFull} after each call in.
-   */
-  void holdRecentUnits(int capacity) {
+  @Override
+  public void holdRecent(int capacity) {
     recent = new RecentUnits(capacity, unitTtlMs);
   }
 
-  /** Writes every unit changed since it was last written to its keyed state, switching {@code keys} to each. */
-  void writeBack(KeyContext keys, long now) throws Exception {
+  @Override
+  public void writeBack(KeyContext keys, long now) throws Exception {
     if (recent != null) {
       recent.writeBack((unitKey, state) -> write(keys, unitKey, state), now);
     }
   }
 
-  /** Drops the units touched longest ago when too many are held, writing the changed ones. */
-  void dropOldestWhenFull(KeyContext keys) throws Exception {
+  @Override
+  public void dropOldestWhenFull(KeyContext keys) throws Exception {
     if (recent != null && recent.full()) {
       recent.dropOldest((unitKey, state) -> write(keys, unitKey, state));
     }

@@ -4,13 +4,13 @@ import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.Ingested;
 import dev.arbiter.core.Segments;
 import dev.arbiter.core.Observation;
+import dev.arbiter.core.RecentWindows;
 import dev.arbiter.core.WindowBounds;
 import dev.arbiter.core.WindowStats;
 import dev.arbiter.wire.Rejection;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -20,6 +20,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeutils.base.LongSerializer;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyContext;
 import org.apache.flink.util.Collector;
 
 /**
@@ -27,8 +28,12 @@ import org.apache.flink.util.Collector;
  * definition (which is why this is a process function and not a fixed Flink window). A window
  * closes once, when the watermark passes its end plus the allowed lateness, and emits one final
  * {@link WindowSummary}; a turn for an already closed window is late and dead-lettered.
+ *
+ * <p>Run by {@link RecentStateOperator}, which holds recently touched windows on the heap in front
+ * of their state ({@link RecentWindows}) and writes them back; run on its own, every change is
+ * written at once.
  */
-public class WindowAggregator extends KeyedProcessFunction<String, Observation, WindowSummary> {
+public class WindowAggregator extends KeyedProcessFunction<String, Observation, WindowSummary> implements HoldsRecentState {
 
   @VisibleForTesting
   static final MapStateDescriptor<Long, WindowStats> WINDOWS =
@@ -45,6 +50,8 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
   private transient MapState<Long, WindowStats> windows;
   private transient ValueState<long[]> spans;
   private transient Counters counters;
+  /** Null: every change goes straight to {@link #windows}. */
+  private transient RecentWindows recent;
 
   @Override
   public void open(OpenContext openContext) {
@@ -53,6 +60,53 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
     counters = new Counters(getRuntimeContext().getMetricGroup());
     counters.labelled("lateEvents", "handling", "in_window");
     counters.labelled("lateEvents", "handling", "dead_lettered");
+  }
+
+  @Override
+  public void holdRecent(int capacity) {
+    recent = new RecentWindows(capacity);
+  }
+
+  @Override
+  public void writeBack(KeyContext keys, long now) throws Exception {
+    if (recent != null) {
+      recent.writeBack((key, start, stats) -> write(keys, key, start, stats));
+    }
+  }
+
+  @Override
+  public void dropOldestWhenFull(KeyContext keys) throws Exception {
+    if (recent != null && recent.full()) {
+      recent.dropOldest((key, start, stats) -> write(keys, key, start, stats));
+    }
+  }
+
+  private void write(KeyContext keys, String key, long start, WindowStats stats) throws Exception {
+    keys.setCurrentKey(key);
+    windows.put(start, stats);
+  }
+
+  /** The open window of the current key starting at {@code start}, or null. */
+  private WindowStats find(String key, long start) throws Exception {
+    if (recent == null) {
+      return windows.get(start);
+    }
+    WindowStats held = recent.get(key, start);
+    if (held == null) {
+      held = windows.get(start);
+      if (held != null) {
+        recent.loaded(key, start, held);
+      }
+    }
+    return held;
+  }
+
+  private void store(String key, long start, WindowStats stats) throws Exception {
+    if (recent == null) {
+      windows.put(start, stats);
+    } else {
+      recent.changed(key, start, stats);
+    }
   }
 
   @Override
@@ -72,7 +126,8 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
       }
       return;
     }
-    WindowStats stats = windows.get(start);
+    String key = ctx.getCurrentKey();
+    WindowStats stats = find(key, start);
     if (turn.kind == Observation.PARTIAL) {
       // Combined upstream from turns that were on time there, and so on time here (see WindowPreAggregator).
       WindowStats partial = WindowPreAggregator.deserialize(turn.partialStats);
@@ -82,7 +137,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
       } else {
         stats.merge(partial);
       }
-      windows.put(start, stats);
+      store(key, start, stats);
       return;
     }
     if (stats == null) {
@@ -95,7 +150,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
       counters.inc("lateEvents", "handling", "in_window");
     }
     stats.add(turn, late);
-    windows.put(start, stats);
+    store(key, start, stats);
   }
 
   private void openWindow(long start, long close, Context ctx) throws Exception {
@@ -113,18 +168,23 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<WindowSummary> out) throws Exception {
-    String[] key = ctx.getCurrentKey().split(String.valueOf(Observation.KEY_SEPARATOR), 3);
+    String currentKey = ctx.getCurrentKey();
+    String[] key = currentKey.split(String.valueOf(Observation.KEY_SEPARATOR), 3);
     long[] known = spans.value();
     if (known == null) {
-      // State from before spans were kept: look at every open window.
-      List<Long> closed = new ArrayList<>();
+      // No spans (state from before they were kept, or dropped early): look at every open window.
+      TreeSet<Long> starts = new TreeSet<>();
       for (Map.Entry<Long, WindowStats> entry : windows.entries()) {
-        if (entry.getValue().closeTime() <= timestamp) {
-          closed.add(entry.getKey());
-        }
+        starts.add(entry.getKey());
       }
-      for (Long start : closed) {
-        closeWindow(start, windows.get(start), key, out);
+      if (recent != null) {
+        starts.addAll(recent.startsOf(currentKey));
+      }
+      for (Long start : starts) {
+        WindowStats stats = find(currentKey, start);
+        if (stats.closeTime() <= timestamp) {
+          closeWindow(currentKey, start, stats, key, out);
+        }
       }
       return;
     }
@@ -132,11 +192,11 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
     boolean closedAny = false;
     for (long span : known) {
       long start = timestamp - span;
-      WindowStats stats = windows.get(start);
+      WindowStats stats = find(currentKey, start);
       if (stats != null && stats.closeTime() <= timestamp) {
-        closeWindow(start, stats, key, out);
+        closeWindow(currentKey, start, stats, key, out);
         closedAny = true;
-        followed |= windows.contains(start + stats.windowMs());
+        followed |= isOpen(currentKey, start + stats.windowMs());
       }
     }
     // Spans are a hint: without them a timer looks at every open window. So they are dropped when
@@ -147,10 +207,17 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
     }
   }
 
-  private void closeWindow(long start, WindowStats stats, String[] key, Collector<WindowSummary> out) throws Exception {
+  private boolean isOpen(String currentKey, long start) throws Exception {
+    return (recent != null && recent.get(currentKey, start) != null) || windows.contains(start);
+  }
+
+  private void closeWindow(String currentKey, long start, WindowStats stats, String[] key, Collector<WindowSummary> out) throws Exception {
     counters.counter("windowsClosed").inc();
     out.collect(summary(key[0], key[1], key[2], stats));
-    windows.remove(start);
+    // A window opened and closed between two checkpoints never reached state: nothing to remove.
+    if (recent == null || recent.release(currentKey, start)) {
+      windows.remove(start);
+    }
   }
 
   @VisibleForTesting

@@ -75,7 +75,7 @@ import org.apache.kafka.common.TopicPartition;
  *   <li>C0 a plain KafkaConsumer per core, reading and decoding every event;
  *   <li>C1 a pass-through Flink job: Kafka source, decode, re-encode, Kafka sink (exactly-once);
  *   <li>C2 Arbiter, RocksDB, exactly-once (C2-direct: the same without local pre-aggregation; C2-write-through: without
- *       recent units on the heap);
+ *       recent units and windows on the heap);
  *   <li>C3 Arbiter, heap state, exactly-once;
  *   <li>C4 Arbiter, RocksDB, at-least-once.
  * </ul>
@@ -200,8 +200,8 @@ public final class EndToEndBench {
       case "C2" -> arbiter("C2", "Arbiter, RocksDB, exactly-once", "rocksdb", "exactly-once", config -> config, input);
       case "C2-direct" -> arbiter("C2-direct", "C2 without local pre-aggregation", "rocksdb", "exactly-once",
           config -> config.with(ArbiterConfig.PRE_AGGREGATION, "off"), input);
-      case "C2-write-through" -> arbiter("C2-write-through", "C2 without recent units on the heap", "rocksdb", "exactly-once",
-          config -> config.with(ArbiterConfig.UNIT_STATE_RECENT_UNITS, 0), input);
+      case "C2-write-through" -> arbiter("C2-write-through", "C2 without recent units and windows on the heap", "rocksdb", "exactly-once",
+          config -> config.with(ArbiterConfig.UNIT_STATE_RECENT_UNITS, 0).with(ArbiterConfig.RECENT_WINDOWS, 0), input);
       case "C3" -> arbiter("C3", "Arbiter, heap state, exactly-once", "hashmap", "exactly-once", config -> config, input);
       case "C4" -> arbiter("C4", "Arbiter, RocksDB, at-least-once", "rocksdb", "at-least-once", config -> config, input);
       default -> throw new IllegalArgumentException("unknown run " + run + "; runs are C0, C1, C2, C2-direct, C2-write-through, C3, C4");

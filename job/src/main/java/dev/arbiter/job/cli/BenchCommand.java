@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
     description = {
         "Pre-produce one topic of simulated turns for many experiments on an in-process Kafka broker, then read it side by side:",
         "C0 plain KafkaConsumers decoding (the ceiling), C1 a Flink pass-through job (exactly-once), C2 Arbiter with RocksDB and",
-        "exactly-once (C2-direct: without local pre-aggregation; C2-write-through: without recent units on the heap), C3 with heap state, C4 at-least-once; prints events/s, events/s",
+        "exactly-once (C2-direct: without local pre-aggregation; C2-write-through: without recent units and windows on the heap), C3 with heap state, C4 at-least-once; prints events/s, events/s",
         "per core and per CPU-second, and the ratios. --state-growth adds checkpoint size and duration per experiment count;",
         "--latency-at adds decision latency (both delivery modes) at fractions of the capacity (C2's events/s or --capacity)."})
 public final class BenchCommand implements Callable<Integer> {

@@ -38,6 +38,9 @@ class ArbiterCliTest {
     assertOneLineUserError(run("run", "--unit-state.recent-units", "-1"), "option --unit-state.recent-units must be 0 or more");
     assertOneLineUserError(run("run", "--unit-state.recent-units", "20000000"),
         "option --unit-state.recent-units must be at most 10000000 (units held on the heap per subtask), got 20000000");
+    assertOneLineUserError(run("run", "--window.recent-windows", "-5"), "option --window.recent-windows must be 0 or more");
+    assertOneLineUserError(run("run", "--window.recent-windows", "2000000"),
+        "option --window.recent-windows must be at most 1000000 (windows held on the heap per subtask), got 2000000");
   }
 
   @Test

@@ -38,14 +38,27 @@ final class StrictUtf8Decoder extends Decoder {
   @Override
   public Utf8 readString(Utf8 old) throws IOException {
     Utf8 utf8 = in.readString(old);
-    check(utf8);
+    if (!ascii(utf8)) {
+      check(utf8);
+    }
     return utf8;
   }
 
   @Override
   public String readString() throws IOException {
     Utf8 utf8 = in.readString(null);
-    return check(utf8);
+    // Ids and labels are nearly always ASCII, which is valid UTF-8 byte for byte: no decoder needed.
+    return ascii(utf8) ? new String(utf8.getBytes(), 0, utf8.getByteLength(), StandardCharsets.US_ASCII) : check(utf8);
+  }
+
+  private static boolean ascii(Utf8 utf8) {
+    byte[] bytes = utf8.getBytes();
+    for (int i = 0, n = utf8.getByteLength(); i < n; i++) {
+      if (bytes[i] < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String check(Utf8 utf8) {

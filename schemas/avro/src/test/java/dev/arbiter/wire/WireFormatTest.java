@@ -177,6 +177,18 @@ class WireFormatTest {
   }
 
   @Test
+  void keepsEveryAsciiCharacterAndRejectsALoneContinuationByteAfterAscii() {
+    StringBuilder ascii = new StringBuilder();
+    for (char c = 0; c < 128; c++) {
+      ascii.append(c);
+    }
+    TurnEvent turn = TurnEvent.newBuilder(turn()).setUnitId(ascii.toString()).build();
+    assertThat(((TurnEvent) WireFormat.decode(WireFormat.encode(turn)).record()).getUnitId()).isEqualTo(ascii.toString());
+    TurnEvent tail = TurnEvent.newBuilder(turn()).setUnitId("conv-0001#").build();
+    assertThat(WireFormat.decode(withBytes(tail, "#", new byte[] {(byte) 0x80})).rejection()).isEqualTo(Rejection.INVALID_UTF8);
+  }
+
+  @Test
   void keepsValidMultiByteTextAndALiteralReplacementCharacter() {
     TurnEvent turn = TurnEvent.newBuilder(turn()).setUnitId("café-日本-\uFFFD-😀").build();
     Decoded decoded = WireFormat.decode(WireFormat.encode(turn));
