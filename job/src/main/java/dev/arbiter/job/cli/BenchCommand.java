@@ -67,6 +67,11 @@ public final class BenchCommand implements Callable<Integer> {
           + "its code are not counted against it; 0 for cold runs. Default: ${DEFAULT-VALUE}.")
   long warmUpEvents;
 
+  @Option(names = "--rounds", defaultValue = "2",
+      description = "Times every run reads the measured topic, in turn (C1, C2, ..., C1, C2, ...); only the last round is reported, "
+          + "so that no run is measured while the JIT is still compiling code that a later run would find compiled. Default: ${DEFAULT-VALUE}.")
+  int rounds;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -123,10 +128,13 @@ public final class BenchCommand implements Callable<Integer> {
     if (warmUpEvents != 0 && (warmUpEvents < 1_000 || warmUpEvents > 1_000_000_000L)) {
       throw new IllegalArgumentException("--warm-up-events must be 0 or between 1000 and 1000000000, got " + warmUpEvents);
     }
+    if (rounds < 1 || rounds > 10) {
+      throw new IllegalArgumentException("--rounds must be between 1 and 10, got " + rounds);
+    }
     if (latencySeconds < 20 || latencySeconds > 3600) {
       throw new IllegalArgumentException("--latency-seconds must be between 20 and 3600, got " + latencySeconds);
     }
     return new EndToEndBench(new EndToEndBench.Settings(events, experiments, windows, partitions, parallelism,
-        checkpointIntervalMs, chosen, stateGrowth, stateEvents, seed, fractions, capacity, latencySeconds, warmUpEvents), spec.commandLine().getOut()).run();
+        checkpointIntervalMs, chosen, stateGrowth, stateEvents, seed, fractions, capacity, latencySeconds, warmUpEvents, rounds), spec.commandLine().getOut()).run();
   }
 }

@@ -113,6 +113,7 @@ class ArbiterCliTest {
   void benchLatencyNeedsACapacityOrTheRunThatMeasuresIt() {
     assertOneLineUserError(run("bench", "--runs", "C0", "--latency-at", "0.5"), "--latency-at needs --capacity N");
     assertOneLineUserError(run("bench", "--runs", "C0", "--warm-up-events", "10"), "--warm-up-events must be 0 or between 1000");
+    assertOneLineUserError(run("bench", "--runs", "C0", "--rounds", "0"), "--rounds must be between 1 and 10, got 0");
     assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "half", "--capacity", "1000"), "'half' is not a number");
     assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "0.5", "--capacity", "NaN"), "--capacity must be a finite number");
     assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "0.5", "--capacity", "-5"), "--capacity must be a finite number");
