@@ -261,7 +261,7 @@ public final class DecisionLatencyBench {
         watcher.awaitAll(scripted, 30_000 + 3 * settings.checkpointIntervalMs());
         watcher.check();
         if (!watcher.sawAll(scripted)) {
-          explainShortfall(job, tag, watcher, scripted);
+          explainShortfall(job, tag, watcher, scripted, firstStart, lastEventTime);
         }
         JobStatus status = cluster.getJobStatus(job).get();
         if (status != JobStatus.RUNNING) {
@@ -303,7 +303,8 @@ public final class DecisionLatencyBench {
    * Tells a late command from a lost one: the job's checkpoint history, then how many of the
    * missing commands still become readable within two more minutes (those are not measured).
    */
-  private void explainShortfall(JobID job, String tag, CommandWatcher watcher, Set<LatencyLedger.WindowKey> scripted) throws Exception {
+  private void explainShortfall(JobID job, String tag, CommandWatcher watcher, Set<LatencyLedger.WindowKey> scripted, long firstStart,
+      long lastEventTime) throws Exception {
     JsonNode checkpoints = getJson(cluster.getRestAddress().get() + "/jobs/" + job + "/checkpoints");
     JsonNode counts = checkpoints.path("counts");
     JsonNode latest = checkpoints.path("latest").path("completed");
@@ -316,6 +317,10 @@ public final class DecisionLatencyBench {
     watcher.awaitAll(scripted, 120_000);
     say("  %s: %d of those %d became readable within %,d ms more (not counted as measured)", tag,
         missing - (scripted.size() - watcher.found(scripted)), missing, System.currentTimeMillis() - started);
+    for (LatencyLedger.WindowKey key : watcher.missing(scripted).stream().limit(5).toList()) {
+      say("  %s: still missing: %s window starting %,d ms after the first, closing %,d ms before the last event time",
+          tag, key.experimentId(), key.windowStart() - firstStart, lastEventTime - (key.windowStart() + WINDOW_MS + ALLOWED_LATENESS_MS));
+    }
   }
 
   /** The scripted breaches whose window the watermark could pass before the traffic stopped: those a command must answer. */
@@ -471,6 +476,17 @@ public final class DecisionLatencyBench {
 
     /** How many of the wanted windows have a latency-rule command readable so far. */
     int found(Set<LatencyLedger.WindowKey> wanted) {
+      return foundKeys(wanted).size();
+    }
+
+    /** The wanted windows without a latency-rule command readable so far. */
+    Set<LatencyLedger.WindowKey> missing(Set<LatencyLedger.WindowKey> wanted) {
+      Set<LatencyLedger.WindowKey> missing = new LinkedHashSet<>(wanted);
+      missing.removeAll(foundKeys(wanted));
+      return missing;
+    }
+
+    private Set<LatencyLedger.WindowKey> foundKeys(Set<LatencyLedger.WindowKey> wanted) {
       Set<LatencyLedger.WindowKey> found = new HashSet<>();
       for (Seen s : seen.values()) {
         ControlCommand c = s.command();
@@ -479,7 +495,7 @@ public final class DecisionLatencyBench {
         }
       }
       found.retainAll(wanted);
-      return found.size();
+      return found;
     }
 
     void check() {
