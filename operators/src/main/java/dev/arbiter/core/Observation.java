@@ -15,6 +15,11 @@ public class Observation {
   public static final byte UNIT = 3;
   /** Several turns of one window, combined before the shuffle: {@link #partialStats} holds their WindowStats. */
   public static final byte PARTIAL = 4;
+  /**
+   * Takes back the new-unit count of this window: the unit's first turn by event time was
+   * processed after a later one, and the count moved to the first turn's window (see the unit tracker).
+   */
+  public static final byte FIRST_TURN_MOVED = 5;
 
   public static final char KEY_SEPARATOR = '\u001f';
   public static final byte UNKNOWN_CACHE = 0;

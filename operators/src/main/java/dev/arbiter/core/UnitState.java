@@ -20,6 +20,11 @@ public class UnitState {
   public long[] judgeCounts = new long[0];
   /** Event time of the unit's outcome, -1 before it; the unit's values are final a judge wait later. */
   public long endTime = -1;
+  /**
+   * Event time of the turn the unit was counted as new with; MIN_VALUE in state from before it was
+   * kept. An earlier turn processed later takes the count to its own window.
+   */
+  public long firstTurnTime = Long.MIN_VALUE;
   /** Set by builds before 2026-12-03, which wrote it after valuing the unit; kept so their state is read as valued. */
   public boolean valued;
   /**

@@ -105,6 +105,10 @@ public final class WindowStats {
 
   /** Adds one observation; {@code late} marks one that arrived after the window's end but within its lateness. */
   public void add(Observation observation, boolean late) {
+    if (observation.kind == Observation.FIRST_TURN_MOVED) {
+      newUnits--;
+      return;
+    }
     if (late) {
       lateEvents++;
     }

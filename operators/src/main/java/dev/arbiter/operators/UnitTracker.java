@@ -7,6 +7,7 @@ import dev.arbiter.core.Observation;
 import dev.arbiter.core.RecentUnits;
 import dev.arbiter.core.TurnChecks;
 import dev.arbiter.core.UnitState;
+import dev.arbiter.core.WindowBounds;
 import dev.arbiter.wire.Rejection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -170,6 +171,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
         state.windowMs = event.windowMs;
         state.allowedLatenessMs = event.allowedLatenessMs;
         state.definitionVersion = event.definitionVersion;
+        state.firstTurnTime = event.eventTime;
         event.newUnit = true;
         counters.inc("units", "experiment", event.experimentId);
       } else if (!state.variant.equals(event.variantId)) {
@@ -178,6 +180,23 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
           state.leaked = true;
           counters.counter("leakedUnits").inc();
         }
+      } else if (firstTurnInAnEarlierWindow(state, event, timers.currentWatermark())) {
+        // Turns are processed out of event-time order (held ones at start-up, partitions at
+        // different speeds); counting a unit as new where its first turn falls keeps new_units,
+        // and so the sample-ratio test, the same for every run of the same input.
+        Observation moved = new Observation();
+        moved.kind = Observation.FIRST_TURN_MOVED;
+        moved.experimentId = event.experimentId;
+        moved.unitId = event.unitId;
+        moved.eventTime = state.firstTurnTime;
+        moved.windowMs = state.windowMs;
+        moved.allowedLatenessMs = state.allowedLatenessMs;
+        moved.definitionVersion = state.definitionVersion;
+        for (String segment : state.segments) {
+          out.collect(moved.placed(state.variant, segment));
+        }
+        event.newUnit = true;
+        state.firstTurnTime = event.eventTime;
       }
       if (!state.rememberInline(event.requestId)) {
         requests.put(event.requestId, event.eventTime);
@@ -205,6 +224,20 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
       }
       ctx.timerService().registerEventTimeTimer(event.eventTime + maxWaitMs);
     }
+  }
+
+  /**
+   * Whether this turn, of the unit's own variant, came before the one the unit was counted new with
+   * and falls in an earlier window that is still open downstream (the window operator's watermark
+   * is never ahead of this operator's), so the count can move there and be taken back where it was.
+   */
+  private static boolean firstTurnInAnEarlierWindow(UnitState state, Observation turn, long watermark) {
+    if (state.firstTurnTime == Long.MIN_VALUE || turn.eventTime >= state.firstTurnTime) {
+      return false;
+    }
+    long start = turn.windowStart();
+    return start < WindowBounds.startOf(state.firstTurnTime, state.windowMs)
+        && WindowBounds.closeTime(start, turn.windowMs, turn.allowedLatenessMs) > watermark;
   }
 
   private boolean joinable(Observation event, UnitState state) throws Exception {

@@ -115,8 +115,9 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
     long close = WindowBounds.closeTime(start, turn.windowMs, turn.allowedLatenessMs);
     long watermark = ctx.timerService().currentWatermark();
     if (close <= watermark) {
-      // One dead letter per turn: every turn has exactly one rollup observation.
-      if (Segments.ROLLUP.equals(turn.segment)) {
+      // One dead letter per turn: every turn has exactly one rollup observation. A moved first
+      // turn is not an input record (the turn that moved it is judged on its own): no dead letter.
+      if (Segments.ROLLUP.equals(turn.segment) && turn.kind != Observation.FIRST_TURN_MOVED) {
         counters.inc("lateEvents", "handling", "dead_lettered");
         counters.deadLetter(Rejection.LATE_EVENT.code());
         ctx.output(Outputs.DEAD_LETTERS, Ingested.deadLetter(Rejection.LATE_EVENT,
@@ -145,7 +146,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
       openWindow(start, close, ctx);
     }
     boolean late = start + turn.windowMs - 1 <= watermark;
-    if (late && Segments.ROLLUP.equals(turn.segment)) {
+    if (late && Segments.ROLLUP.equals(turn.segment) && turn.kind != Observation.FIRST_TURN_MOVED) {
       // Past the window's end but within its allowed lateness: counted in the window (late_events).
       counters.inc("lateEvents", "handling", "in_window");
     }

@@ -83,6 +83,21 @@ class WindowStatsTest {
   }
 
   @Test
+  void aMovedFirstTurnTakesBackOnlyTheNewUnitCount() {
+    WindowStats stats = new WindowStats(0, 60_000, 0, 1);
+    Observation first = turn("a", "u1", 1000, false);
+    first.newUnit = true;
+    stats.add(first, false);
+    Observation moved = new Observation();
+    moved.kind = Observation.FIRST_TURN_MOVED;
+    stats.add(moved, true);
+    assertThat(stats.newUnits()).isZero();
+    assertThat(stats.turns()).isEqualTo(1);
+    assertThat(stats.units()).isEqualTo(1);
+    assertThat(stats.lateEvents()).as("not a turn, so not a late one").isZero();
+  }
+
+  @Test
   void emptyWindowHasNoMetricsRatherThanZeros() {
     assertThat(new WindowStats(0, 60_000, 0, 1).metrics()).isEmpty();
   }

@@ -289,6 +289,36 @@ class UnitTrackerTest {
   }
 
   @Test
+  void aUnitIsNewInTheWindowOfItsFirstTurnWhicheverTurnIsProcessedFirst() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(event(Observation.TURN, "u1", "treatment", "r2", 70_000), 70_000);
+      harness.processElement(event(Observation.TURN, "u1", "treatment", "r1", 10_000), 10_000);
+      harness.processElement(event(Observation.TURN, "u1", "treatment", "r0", 5_000), 5_000);
+      // r2 was counted new in [60000, 120000); r1, earlier and in [0, 60000), takes the count there and
+      // back from r2's window in both segments; r0 is earlier still but in r1's window: nothing moves.
+      assertThat(harness.extractOutputValues())
+          .extracting(o -> o.kind, o -> o.requestId, o -> o.eventTime, o -> o.newUnit, o -> o.segment)
+          .containsExactly(
+              tuple(Observation.TURN, "r2", 70_000L, true, "*"), tuple(Observation.TURN, "r2", 70_000L, true, "device=mobile"),
+              tuple(Observation.FIRST_TURN_MOVED, null, 70_000L, false, "*"),
+              tuple(Observation.FIRST_TURN_MOVED, null, 70_000L, false, "device=mobile"),
+              tuple(Observation.TURN, "r1", 10_000L, true, "*"), tuple(Observation.TURN, "r1", 10_000L, true, "device=mobile"),
+              tuple(Observation.TURN, "r0", 5_000L, false, "*"), tuple(Observation.TURN, "r0", 5_000L, false, "device=mobile"));
+    }
+  }
+
+  @Test
+  void anEarlierTurnTooLateForItsWindowLeavesTheNewUnitWhereItIs() throws Exception {
+    try (var harness = harness()) {
+      harness.processElement(event(Observation.TURN, "u1", "treatment", "r2", 130_000), 130_000);
+      harness.processWatermark(100_000);
+      harness.processElement(event(Observation.TURN, "u1", "treatment", "r1", 10_000), 10_000);
+      assertThat(harness.extractOutputValues()).noneMatch(o -> o.kind == Observation.FIRST_TURN_MOVED)
+          .filteredOn(o -> "r1".equals(o.requestId)).allSatisfy(o -> assertThat(o.newUnit).isFalse());
+    }
+  }
+
+  @Test
   void aUnitIsValuedOnlyByItsOutcomesTimerNotByLaterOnes() throws Exception {
     try (var harness = harness()) {
       harness.processElement(event(Observation.TURN, "u1", "treatment", "r1", 1_000), 1_000);

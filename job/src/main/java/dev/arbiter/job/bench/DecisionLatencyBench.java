@@ -6,6 +6,8 @@ import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.JudgeScoreEvent;
 import dev.arbiter.avro.OutcomeEvent;
 import dev.arbiter.avro.TurnEvent;
+import dev.arbiter.avro.WindowSummary;
+import dev.arbiter.core.Segments;
 import dev.arbiter.job.ArbiterConfig;
 import dev.arbiter.job.ArbiterJob;
 import dev.arbiter.job.KafkaEndpoints;
@@ -261,7 +263,7 @@ public final class DecisionLatencyBench {
         watcher.awaitAll(scripted, 30_000 + 3 * settings.checkpointIntervalMs());
         watcher.check();
         if (!watcher.sawAll(scripted)) {
-          explainShortfall(job, tag, watcher, scripted, firstStart, lastEventTime);
+          explainShortfall(job, tag, watcher, scripted, firstStart, lastEventTime, config.get(ArbiterConfig.TOPIC_METRICS));
         }
         JobStatus status = cluster.getJobStatus(job).get();
         if (status != JobStatus.RUNNING) {
@@ -304,7 +306,7 @@ public final class DecisionLatencyBench {
    * missing commands still become readable within two more minutes (those are not measured).
    */
   private void explainShortfall(JobID job, String tag, CommandWatcher watcher, Set<LatencyLedger.WindowKey> scripted, long firstStart,
-      long lastEventTime) throws Exception {
+      long lastEventTime, String metricsTopic) throws Exception {
     JsonNode checkpoints = getJson(cluster.getRestAddress().get() + "/jobs/" + job + "/checkpoints");
     JsonNode counts = checkpoints.path("counts");
     JsonNode latest = checkpoints.path("latest").path("completed");
@@ -317,10 +319,44 @@ public final class DecisionLatencyBench {
     watcher.awaitAll(scripted, 120_000);
     say("  %s: %d of those %d became readable within %,d ms more (not counted as measured)", tag,
         missing - (scripted.size() - watcher.found(scripted)), missing, System.currentTimeMillis() - started);
-    for (LatencyLedger.WindowKey key : watcher.missing(scripted).stream().limit(5).toList()) {
-      say("  %s: still missing: %s window starting %,d ms after the first, closing %,d ms before the last event time",
-          tag, key.experimentId(), key.windowStart() - firstStart, lastEventTime - (key.windowStart() + WINDOW_MS + ALLOWED_LATENESS_MS));
+    List<LatencyLedger.WindowKey> stillMissing = watcher.missing(scripted).stream().limit(5).toList();
+    Map<LatencyLedger.WindowKey, WindowSummary> summaries = treatmentRollups(metricsTopic, Set.copyOf(stillMissing));
+    for (LatencyLedger.WindowKey key : stillMissing) {
+      WindowSummary summary = summaries.get(key);
+      say("  %s: still missing: %s window starting %,d ms after the first, closing %,d ms before the last event time; %s",
+          tag, key.experimentId(), key.windowStart() - firstStart, lastEventTime - (key.windowStart() + WINDOW_MS + ALLOWED_LATENESS_MS),
+          summary == null ? "no treatment summary of it in the metrics topic"
+              : String.format("its treatment summary: %d turns, latency_p95_ms %.0f (the rule: above 3000 with 50 turns or more)",
+                  summary.getTurns(), summary.getMetrics().getOrDefault("latency_p95_ms", Double.NaN)));
     }
+  }
+
+  /** The treatment rollup summaries of {@code windows}, read (read_committed) from the start of the metrics topic to its end. */
+  private Map<LatencyLedger.WindowKey, WindowSummary> treatmentRollups(String topic, Set<LatencyLedger.WindowKey> windows) {
+    Map<LatencyLedger.WindowKey, WindowSummary> found = new HashMap<>();
+    Properties props = KafkaClients.consumer(kafka.bootstrapServers());
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      long until = System.currentTimeMillis() + 60_000;
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.currentTimeMillis() < until) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          Decoded decoded = WireFormat.decode(record.value());
+          if (decoded.ok() && decoded.record() instanceof WindowSummary w && RunningExample.TREATMENT.equals(w.getVariantId())
+              && Segments.ROLLUP.equals(w.getSegment())) {
+            LatencyLedger.WindowKey key = new LatencyLedger.WindowKey(w.getExperimentId(), w.getWindowStart());
+            if (windows.contains(key)) {
+              found.put(key, w);
+            }
+          }
+        }
+      }
+    }
+    return found;
   }
 
   /** The scripted breaches whose window the watermark could pass before the traffic stopped: those a command must answer. */
