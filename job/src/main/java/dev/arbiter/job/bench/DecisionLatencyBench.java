@@ -5,6 +5,7 @@ import dev.arbiter.avro.ControlCommand;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.JudgeScoreEvent;
 import dev.arbiter.avro.OutcomeEvent;
+import dev.arbiter.avro.RuleVerdict;
 import dev.arbiter.avro.TurnEvent;
 import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.Segments;
@@ -39,6 +40,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -320,7 +322,10 @@ public final class DecisionLatencyBench {
     say("  %s: %d of those %d became readable within %,d ms more (not counted as measured)", tag,
         missing - (scripted.size() - watcher.found(scripted)), missing, System.currentTimeMillis() - started);
     List<LatencyLedger.WindowKey> stillMissing = watcher.missing(scripted).stream().limit(5).toList();
-    Map<LatencyLedger.WindowKey, WindowSummary> summaries = treatmentRollups(metricsTopic, Set.copyOf(stillMissing));
+    Map<LatencyLedger.WindowKey, WindowSummary> summaries = new HashMap<>();
+    Map<LatencyLedger.WindowKey, RuleVerdict> verdicts = new HashMap<>();
+    readTreatmentRollups(metricsTopic, stillMissing.stream().map(LatencyLedger.WindowKey::experimentId).collect(Collectors.toSet()),
+        summaries, verdicts);
     for (LatencyLedger.WindowKey key : stillMissing) {
       WindowSummary summary = summaries.get(key);
       say("  %s: still missing: %s window starting %,d ms after the first, closing %,d ms before the last event time; %s",
@@ -328,12 +333,21 @@ public final class DecisionLatencyBench {
           summary == null ? "no treatment summary of it in the metrics topic"
               : String.format("its treatment summary: %d turns, latency_p95_ms %.0f (the rule: above 3000 with 50 turns or more)",
                   summary.getTurns(), summary.getMetrics().getOrDefault("latency_p95_ms", Double.NaN)));
+      StringBuilder history = new StringBuilder();
+      for (long start = key.windowStart() - 4 * WINDOW_MS; start <= key.windowStart(); start += WINDOW_MS) {
+        RuleVerdict v = verdicts.get(new LatencyLedger.WindowKey(key.experimentId(), start));
+        history.append(String.format(" %+,d ms: %s", start - firstStart, v == null ? "none" : v.getVerdict() + " streak " + v.getStreak()));
+      }
+      say("  %s:   latency-rule verdicts of its treatment rollup before it:%s", tag, history);
     }
   }
 
-  /** The treatment rollup summaries of {@code windows}, read (read_committed) from the start of the metrics topic to its end. */
-  private Map<LatencyLedger.WindowKey, WindowSummary> treatmentRollups(String topic, Set<LatencyLedger.WindowKey> windows) {
-    Map<LatencyLedger.WindowKey, WindowSummary> found = new HashMap<>();
+  /**
+   * The treatment rollup summaries and latency-rule verdicts of {@code experiments}, read
+   * (read_committed) from the start of the metrics topic, where both are written, to its end.
+   */
+  private void readTreatmentRollups(String topic, Set<String> experiments, Map<LatencyLedger.WindowKey, WindowSummary> summaries,
+      Map<LatencyLedger.WindowKey, RuleVerdict> verdicts) {
     Properties props = KafkaClients.consumer(kafka.bootstrapServers());
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
@@ -347,16 +361,15 @@ public final class DecisionLatencyBench {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
           Decoded decoded = WireFormat.decode(record.value());
           if (decoded.ok() && decoded.record() instanceof WindowSummary w && RunningExample.TREATMENT.equals(w.getVariantId())
-              && Segments.ROLLUP.equals(w.getSegment())) {
-            LatencyLedger.WindowKey key = new LatencyLedger.WindowKey(w.getExperimentId(), w.getWindowStart());
-            if (windows.contains(key)) {
-              found.put(key, w);
-            }
+              && Segments.ROLLUP.equals(w.getSegment()) && experiments.contains(w.getExperimentId())) {
+            summaries.put(new LatencyLedger.WindowKey(w.getExperimentId(), w.getWindowStart()), w);
+          } else if (decoded.ok() && decoded.record() instanceof RuleVerdict v && LATENCY_RULE.equals(v.getRuleId())
+              && Segments.ROLLUP.equals(v.getSegment()) && v.getSeverity() == 0 && experiments.contains(v.getExperimentId())) {
+            verdicts.put(new LatencyLedger.WindowKey(v.getExperimentId(), v.getWindowStart()), v);
           }
         }
       }
     }
-    return found;
   }
 
   /** The scripted breaches whose window the watermark could pass before the traffic stopped: those a command must answer. */
