@@ -184,17 +184,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
         // Turns are processed out of event-time order (held ones at start-up, partitions at
         // different speeds); counting a unit as new where its first turn falls keeps new_units,
         // and so the sample-ratio test, the same for every run of the same input.
-        Observation moved = new Observation();
-        moved.kind = Observation.FIRST_TURN_MOVED;
-        moved.experimentId = event.experimentId;
-        moved.unitId = event.unitId;
-        moved.eventTime = state.firstTurnTime;
-        moved.windowMs = state.windowMs;
-        moved.allowedLatenessMs = state.allowedLatenessMs;
-        moved.definitionVersion = state.definitionVersion;
-        for (String segment : state.segments) {
-          out.collect(moved.placed(state.variant, segment));
-        }
+        emitInUnitWindows(ofUnit(Observation.FIRST_TURN_MOVED, event.experimentId, event.unitId, state.firstTurnTime, state), state, out);
         event.newUnit = true;
         state.firstTurnTime = event.eventTime;
       }
@@ -268,9 +258,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
       reject(ctx, event, duplicate.rejection(), duplicate.detail());
       return;
     }
-    for (String segment : state.segments) {
-      out.collect(event.placed(state.variant, segment));
-    }
+    emitInUnitWindows(event, state, out);
     if (event.kind == Observation.JUDGE) {
       state.addJudge(event.judgeAxes, event.judgeScores);
     } else if (event.kind == Observation.OUTCOME) {
@@ -333,17 +321,30 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     }
   }
 
+  /** An observation of the unit itself, windowed as its first turn was. */
+  private static Observation ofUnit(byte kind, String experimentId, String unitId, long eventTime, UnitState state) {
+    Observation o = new Observation();
+    o.kind = kind;
+    o.experimentId = experimentId;
+    o.unitId = unitId;
+    o.eventTime = eventTime;
+    o.windowMs = state.windowMs;
+    o.allowedLatenessMs = state.allowedLatenessMs;
+    o.definitionVersion = state.definitionVersion;
+    return o;
+  }
+
+  /** Places an observation of the unit in the windows of the unit's variant and segments. */
+  private static void emitInUnitWindows(Observation o, UnitState state, Collector<Observation> out) {
+    for (String segment : state.segments) {
+      out.collect(o.placed(state.variant, segment));
+    }
+  }
+
   /** One observation of the unit's final values, placed in the unit's variant and segments. */
   private static void emitValues(String unitKey, UnitState state, long eventTime, Collector<Observation> out) {
     String[] key = unitKey.split(String.valueOf(Observation.KEY_SEPARATOR), 2);
-    Observation values = new Observation();
-    values.kind = Observation.UNIT;
-    values.experimentId = key[0];
-    values.unitId = key[1];
-    values.eventTime = eventTime;
-    values.windowMs = state.windowMs;
-    values.allowedLatenessMs = state.allowedLatenessMs;
-    values.definitionVersion = state.definitionVersion;
+    Observation values = ofUnit(Observation.UNIT, key[0], key[1], eventTime, state);
     values.unitCost = state.cost;
     values.unitTurns = state.turns;
     values.judgeAxes = state.judgeAxes;
@@ -351,9 +352,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     for (int i = 0; i < state.judgeAxes.length; i++) {
       values.judgeScores[i] = state.judgeSums[i] / state.judgeCounts[i];
     }
-    for (String segment : state.segments) {
-      out.collect(values.placed(state.variant, segment));
-    }
+    emitInUnitWindows(values, state, out);
   }
 
   private void reject(Context ctx, Observation event, Rejection rejection, String detail) {
