@@ -39,7 +39,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * events ──> TurnRouter ─────────────────┬─> UnitTracker ─> combine ─> WindowAggregator ──> metrics
  *               │ unknown experiment     │   (exp, unit)    (local)     (exp, variant, segment)  │
  *               └─> PendingExperiments ──┘                                                       └─> GuardrailEvaluator ──> decisions
- * registry ──> RegistryGate ──(broadcast to TurnRouter, PendingExperiments, GuardrailEvaluator)
+ * registry ──> RegistryGate ──(broadcast to TurnRouter and GuardrailEvaluator, keyed by experiment to PendingExperiments)
  * every stage ──> dead letters (with a reason)
  * </pre>
  *
@@ -152,7 +152,7 @@ public final class ArbiterJob {
 
     SingleOutputStreamOperator<Observation> released = routed.getSideOutput(Outputs.PENDING)
         .keyBy(Ingested::experimentId)
-        .connect(registry)
+        .connect(definitions.keyBy(ExperimentDefinition::getExperimentId))
         .process(new PendingExperiments(config.getLong(ArbiterConfig.UNKNOWN_EXPERIMENT_HOLD_MS))).returns(ObservationTypeInfo.INSTANCE)
         .uid(Uid.PENDING_EXPERIMENTS).name("hold turns of unregistered experiments");
 

@@ -1,18 +1,24 @@
 package dev.arbiter.operators;
 
+import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.avro.ExperimentDefinition;
-import dev.arbiter.core.Ingested;
 import dev.arbiter.core.Admission;
+import dev.arbiter.core.Ingested;
 import dev.arbiter.core.Observation;
 import dev.arbiter.core.TurnChecks;
 import dev.arbiter.wire.Rejection;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
@@ -21,14 +27,25 @@ import org.apache.flink.util.Collector;
  * overtake their definition; they wait here until it arrives (then they are admitted) or until the
  * watermark passes their event time plus the hold (then they are dead-lettered as
  * unknown_experiment). The hold is in event time, so a replay makes the same choice.
+ *
+ * <p>Definitions arrive keyed by experiment like the events, so a definition releases its own
+ * experiment's events directly. (Built on broadcast state, each definition had to visit every
+ * experiment holding events: registering a thousand experiments while their events flowed
+ * cost a million key visits.) Each subtask keeps the newest definition of its experiments; the
+ * router's broadcast registry still decides which events come here.
  */
-public class PendingExperiments extends KeyedBroadcastProcessFunction<String, Ingested, ExperimentDefinition, Observation> {
+public class PendingExperiments extends KeyedCoProcessFunction<String, Ingested, ExperimentDefinition, Observation> {
 
   static final ListStateDescriptor<Ingested> PENDING =
       new ListStateDescriptor<>("pending-turns", TypeInformation.of(Ingested.class));
 
+  @VisibleForTesting
+  static final ValueStateDescriptor<ExperimentDefinition> DEFINITION =
+      new ValueStateDescriptor<>("registered-definition", new AvroTypeInfo<>(ExperimentDefinition.class));
+
   private final long holdMs;
   private transient ListState<Ingested> pending;
+  private transient ValueState<ExperimentDefinition> definition;
   private transient Counters counters;
 
   public PendingExperiments(long holdMs) {
@@ -38,40 +55,47 @@ public class PendingExperiments extends KeyedBroadcastProcessFunction<String, In
   @Override
   public void open(OpenContext openContext) {
     pending = getRuntimeContext().getListState(PENDING);
+    definition = getRuntimeContext().getState(DEFINITION);
     counters = new Counters(getRuntimeContext().getMetricGroup());
   }
 
   @Override
-  public void processElement(Ingested in, ReadOnlyContext ctx, Collector<Observation> out) throws Exception {
-    ExperimentDefinition definition = ctx.getBroadcastState(Outputs.REGISTRY).get(ctx.getCurrentKey());
-    if (definition != null) {
-      admit(in, definition, letter -> ctx.output(Outputs.DEAD_LETTERS, letter), out);
+  public void processElement1(Ingested in, Context ctx, Collector<Observation> out) throws Exception {
+    ExperimentDefinition registered = definition.value();
+    if (registered != null) {
+      admit(in, registered, letter -> ctx.output(Outputs.DEAD_LETTERS, letter), out);
       return;
     }
     pending.add(in);
     ctx.timerService().registerEventTimeTimer(in.eventTime() + holdMs);
   }
 
+  /** Keeps the newest version (older or equal ones are ignored, as in the router) and releases what waited for it. */
   @Override
-  public void processBroadcastElement(ExperimentDefinition definition, Context ctx, Collector<Observation> out) throws Exception {
-    if (!Registry.accept(ctx.getBroadcastState(Outputs.REGISTRY), definition)) {
+  public void processElement2(ExperimentDefinition arrived, Context ctx, Collector<Observation> out) throws Exception {
+    ExperimentDefinition current = definition.value();
+    if (current != null && current.getVersion() >= arrived.getVersion()) {
       return;
     }
-    ctx.applyToKeyedState(PENDING, (experimentId, state) -> {
-      if (!experimentId.equals(definition.getExperimentId())) {
-        return;
-      }
-      for (Ingested in : state.get()) {
-        admit(in, definition, letter -> ctx.output(Outputs.DEAD_LETTERS, letter), out);
-      }
-      state.clear();
-    });
+    definition.update(arrived);
+    Iterable<Ingested> waiting = pending.get();
+    if (waiting == null) {
+      return;
+    }
+    for (Ingested in : waiting) {
+      admit(in, arrived, letter -> ctx.output(Outputs.DEAD_LETTERS, letter), out);
+    }
+    pending.clear();
   }
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Observation> out) throws Exception {
+    Iterable<Ingested> waiting = pending.get();
+    if (waiting == null) {
+      return;
+    }
     List<Ingested> keep = new ArrayList<>();
-    for (Ingested in : pending.get()) {
+    for (Ingested in : waiting) {
       if (in.eventTime() + holdMs <= timestamp) {
         counters.deadLetter(Rejection.UNKNOWN_EXPERIMENT.code());
         ctx.output(Outputs.DEAD_LETTERS, Rejections.deadLetter(in, new TurnChecks.Problem(Rejection.UNKNOWN_EXPERIMENT,
@@ -83,9 +107,8 @@ public class PendingExperiments extends KeyedBroadcastProcessFunction<String, In
     pending.update(keep);
   }
 
-  private void admit(Ingested in, ExperimentDefinition definition, java.util.function.Consumer<dev.arbiter.avro.DeadLetter> deadLetters,
-      Collector<Observation> out) {
-    Admission.Result admitted = Admission.admit(in, definition);
+  private void admit(Ingested in, ExperimentDefinition registered, Consumer<DeadLetter> deadLetters, Collector<Observation> out) {
+    Admission.Result admitted = Admission.admit(in, registered);
     if (admitted.problem() != null) {
       counters.deadLetter(admitted.problem().rejection().code());
       deadLetters.accept(Rejections.deadLetter(in, admitted.problem()));
