@@ -5,6 +5,7 @@ import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.avro.GuardrailRule;
 import dev.arbiter.avro.VariantShare;
 import dev.arbiter.avro.WindowSummary;
+import dev.arbiter.core.ClosedWindowIndex;
 import dev.arbiter.core.Commands;
 import dev.arbiter.core.ControlHistory;
 import dev.arbiter.core.Metrics;
@@ -67,9 +68,12 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
   private transient MapState<String, RateTally> tallies;
   private transient ValueState<SequentialMonitor> sequential;
   private transient Counters counters;
+  /** Where the summaries in {@link #closed} are, so a timer reads its own by key instead of scanning them all. */
+  private transient ClosedWindowIndex waiting;
 
   @Override
   public void open(OpenContext openContext) {
+    waiting = new ClosedWindowIndex();
     closed = getRuntimeContext().getMapState(CLOSED);
     streaks = getRuntimeContext().getMapState(STREAKS);
     histories = getRuntimeContext().getMapState(CONTROL_HISTORIES);
@@ -82,7 +86,9 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
   @Override
   public void processElement(WindowSummary summary, ReadOnlyContext ctx, Collector<ControlCommand> out) throws Exception {
     long closeTime = ctx.timestamp() == null ? summary.getWindowEnd() - 1 : ctx.timestamp();
-    closed.put(closeTime + "|" + summary.getWindowStart() + "|" + summary.getVariantId() + "|" + summary.getSegment(), summary);
+    String key = closeTime + "|" + summary.getWindowStart() + "|" + summary.getVariantId() + "|" + summary.getSegment();
+    closed.put(key, summary);
+    waiting.add(ctx.getCurrentKey(), closeTime, key);
     ctx.timerService().registerEventTimeTimer(closeTime);
   }
 
@@ -90,19 +96,20 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ControlCommand> out) throws Exception {
     // window start -> segment -> variant -> summary, in order so streaks advance window by window
     TreeMap<Long, TreeMap<String, Map<String, WindowSummary>>> ready = new TreeMap<>();
-    List<String> done = new ArrayList<>();
-    for (Map.Entry<String, WindowSummary> entry : closed.entries()) {
-      long closeTime = Long.parseLong(entry.getKey().substring(0, entry.getKey().indexOf('|')));
-      if (closeTime <= timestamp) {
-        WindowSummary s = entry.getValue();
-        ready.computeIfAbsent(s.getWindowStart(), k -> new TreeMap<>())
-            .computeIfAbsent(s.getSegment(), k -> new TreeMap<>())
-            .put(s.getVariantId(), s);
-        done.add(entry.getKey());
+    String experiment = ctx.getCurrentKey();
+    if (!waiting.knowsAll(experiment)) {
+      // Summaries restored from a checkpoint are not in the index yet: read them all once.
+      for (Map.Entry<String, WindowSummary> entry : closed.entries()) {
+        waiting.add(experiment, Long.parseLong(entry.getKey().substring(0, entry.getKey().indexOf('|'))), entry.getKey());
       }
+      waiting.markKnown(experiment);
     }
-    for (String key : done) {
+    for (String key : waiting.takeUntil(experiment, timestamp)) {
+      WindowSummary s = closed.get(key);
       closed.remove(key);
+      ready.computeIfAbsent(s.getWindowStart(), k -> new TreeMap<>())
+          .computeIfAbsent(s.getSegment(), k -> new TreeMap<>())
+          .put(s.getVariantId(), s);
     }
     ExperimentDefinition definition = ctx.getBroadcastState(Outputs.REGISTRY).get(ctx.getCurrentKey());
     if (definition == null) {

@@ -12,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
@@ -58,6 +61,45 @@ class GuardrailEvaluatorTest {
       harness.processElement(window("control", i, 2000, 200), close(i));
       harness.processElement(window("treatment", i, treatmentP95[i], treatmentTurns[i]), close(i));
       harness.processWatermark(close(i));
+    }
+  }
+
+  /** An unopened harness on RocksDB, so a test can restore it from a snapshot. */
+  static KeyedBroadcastOperatorTestHarness<String, WindowSummary, ExperimentDefinition, ControlCommand> onRocksDB() throws Exception {
+    var harness = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(new GuardrailEvaluator(), List.of(Outputs.REGISTRY)),
+        WindowSummary::getExperimentId, Types.STRING, 1, 1, 0);
+    harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+    return harness;
+  }
+
+  @Test
+  void summariesHeldAcrossARestoreAreJudgedOnceEach() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var harness = onRocksDB()) {
+      harness.open();
+      harness.processBroadcastElement(definition(b -> { }), 0);
+      harness.processBroadcastWatermark(Long.MAX_VALUE);
+      harness.processElement(window("control", 0, 2000, 200), close(0));
+      harness.processElement(window("treatment", 0, 2000, 200), close(0));
+      harness.processWatermark(close(0));
+      harness.processElement(window("control", 1, 2000, 200), close(1));
+      harness.processElement(window("treatment", 1, 3500, 200), close(1));
+      harness.processElement(window("control", 2, 2000, 200), close(2));
+      snapshot = harness.snapshot(1, 1);
+    }
+    try (var restored = onRocksDB()) {
+      restored.initializeState(snapshot);
+      restored.open();
+      restored.processBroadcastWatermark(Long.MAX_VALUE);
+      // Stored after the restore but before the experiment's first timer, so the scan of restored summaries meets it too.
+      restored.processElement(window("treatment", 2, 3600, 200), close(2));
+      restored.processWatermark(close(2));
+      assertThat(restored.extractOutputValues())
+          .extracting(ControlCommand::getAction, ControlCommand::getWindowStart, ControlCommand::getStreak)
+          .containsExactly(tuple("ALERT", 1 * WINDOW, 1), tuple("PAUSE_EXPOSURE", 2 * WINDOW, 2));
+      assertThat(restored.getSideOutput(Outputs.VERDICTS)).extracting(r -> r.getValue().getWindowStart())
+          .containsExactly(1 * WINDOW, 2 * WINDOW);
+      assertThat(restored.numEventTimeTimers()).isZero();
     }
   }
 
