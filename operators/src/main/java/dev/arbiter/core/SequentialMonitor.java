@@ -123,6 +123,9 @@ public class SequentialMonitor {
     }
     takenFractions = Arrays.copyOf(takenFractions, index + 1);
     takenFractions[index] = fraction;
+    // The design with this look taken is the one every later window asks for: computed again from the
+    // registered design, it would cost one recomputation per look taken so far.
+    DESIGNS.put(designKey(design, comparisons), current);
     boolean last = index == current.looks() - 1 || fraction >= 1;
     double critical = current.criticalZ()[index];
     double cumulativeAlpha = current.cumulativeAlpha()[index];
@@ -180,15 +183,19 @@ public class SequentialMonitor {
 
   /** The registered design with the looks already taken at their actual fractions. */
   private GroupSequentialDesign current(PrimaryMetricDesign design, int comparisons) {
-    List<Object> key = List.of(design.getSpending(), design.getAlpha(), comparisons, design.getSides(),
-        design.getLooks().stream().map(dev.arbiter.avro.LookSpec::getFraction).toList(),
-        Arrays.stream(takenFractions).boxed().toList());
+    List<Object> key = designKey(design, comparisons);
     GroupSequentialDesign cached = DESIGNS.get(key);
     if (cached == null) {
       cached = computeCurrent(design, comparisons);
       DESIGNS.put(key, cached);
     }
     return cached;
+  }
+
+  private List<Object> designKey(PrimaryMetricDesign design, int comparisons) {
+    return List.of(design.getSpending(), design.getAlpha(), comparisons, design.getSides(),
+        design.getLooks().stream().map(dev.arbiter.avro.LookSpec::getFraction).toList(),
+        Arrays.stream(takenFractions).boxed().toList());
   }
 
   private GroupSequentialDesign computeCurrent(PrimaryMetricDesign design, int comparisons) {

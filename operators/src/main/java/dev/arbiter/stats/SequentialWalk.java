@@ -1,7 +1,7 @@
 package dev.arbiter.stats;
 
 import java.util.Arrays;
-import org.apache.commons.math3.special.Erf;
+import org.apache.commons.numbers.gamma.Erfc;
 
 /**
  * The recursive numerical integration of Armitage, McPherson and Rowe (1969) in the form of
@@ -120,7 +120,7 @@ final class SequentialWalk {
 
   /** Upper normal tail, accurate far out (erfc, not 1 - cdf). */
   static double upperTail(double x) {
-    return 0.5 * Erf.erfc(x / SQRT2);
+    return 0.5 * Erfc.value(x / SQRT2);
   }
 
   private static double phi(double x) {
