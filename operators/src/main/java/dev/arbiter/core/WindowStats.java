@@ -2,11 +2,6 @@ package dev.arbiter.core;
 
 import com.carrotsearch.hppc.LongHashSet;
 import com.carrotsearch.hppc.cursors.LongCursor;
-import com.datadoghq.sketch.ddsketch.DDSketch;
-import com.datadoghq.sketch.ddsketch.DDSketches;
-import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;
-import com.datadoghq.sketch.ddsketch.encoding.GrowingByteArrayOutput;
-import com.datadoghq.sketch.ddsketch.store.CollapsingLowestDenseStore;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -19,16 +14,17 @@ import java.util.Map;
 /**
  * The running aggregate of one window of one (experiment, variant, segment). Mergeable, so partial
  * aggregates can be combined; quantiles come from DDSketch with {@link #RELATIVE_ACCURACY}
- * relative error, never from a list of values.
+ * relative error (see {@link SampleQuantiles}: a window of few turns keeps their values until a
+ * quantile is asked for, and answers it from a sketch of them).
  */
 public final class WindowStats {
 
   /** DDSketch guarantee: every reported quantile is within 1% of a true sample value. */
-  public static final double RELATIVE_ACCURACY = 0.01;
-  /** Bins kept per sketch; beyond it the lowest bins collapse, which leaves upper quantiles exact to the bound. */
-  static final int MAX_BINS = 2048;
+  public static final double RELATIVE_ACCURACY = SampleQuantiles.RELATIVE_ACCURACY;
   static final int EVIDENCE_SIZE = 5;
-  private static final byte FORMAT_VERSION = 1;
+  /** 2: latency and TTFT values as {@link SampleQuantiles} (raw or sketch); 1: always sketches, still read. */
+  private static final byte FORMAT_VERSION = 2;
+  private static final byte SKETCHES_ONLY_VERSION = 1;
 
   private long windowStart;
   private long windowMs;
@@ -48,10 +44,10 @@ public final class WindowStats {
   private long tpotCount;
   /** Hashes of the window's distinct units: a primitive set, since boxing a Long per turn was a visible share of the job's CPU. */
   private final LongHashSet units;
-  private final DDSketch latency;
-  private final DDSketch ttft;
-  private final DDSketch warmLatency;
-  private final DDSketch coldLatency;
+  private final SampleQuantiles latency;
+  private final SampleQuantiles ttft;
+  private final SampleQuantiles warmLatency;
+  private final SampleQuantiles coldLatency;
   private long feedbackGiven;
   private long feedbackPositive;
   private long flaggedAssignments;
@@ -81,12 +77,13 @@ public final class WindowStats {
   }
 
   public WindowStats(long windowStart, long windowMs, long allowedLatenessMs, int definitionVersion) {
-    this(windowStart, windowMs, allowedLatenessMs, definitionVersion, new LongHashSet(), newSketch(), newSketch(),
-        newSketch(), newSketch(), new ArrayList<>());
+    this(windowStart, windowMs, allowedLatenessMs, definitionVersion, new LongHashSet(), new SampleQuantiles(), new SampleQuantiles(),
+        new SampleQuantiles(), new SampleQuantiles(), new ArrayList<>());
   }
 
   private WindowStats(long windowStart, long windowMs, long allowedLatenessMs, int definitionVersion,
-      LongHashSet units, DDSketch latency, DDSketch ttft, DDSketch warmLatency, DDSketch coldLatency, List<Evidence> evidence) {
+      LongHashSet units, SampleQuantiles latency, SampleQuantiles ttft, SampleQuantiles warmLatency, SampleQuantiles coldLatency,
+      List<Evidence> evidence) {
     this.windowStart = windowStart;
     this.windowMs = windowMs;
     this.allowedLatenessMs = allowedLatenessMs;
@@ -97,10 +94,6 @@ public final class WindowStats {
     this.warmLatency = warmLatency;
     this.coldLatency = coldLatency;
     this.evidence = evidence;
-  }
-
-  static DDSketch newSketch() {
-    return DDSketches.collapsingLowestDense(RELATIVE_ACCURACY, MAX_BINS);
   }
 
   /** Adds one observation; {@code late} marks one that arrived after the window's end but within its lateness. */
@@ -301,11 +294,11 @@ public final class WindowStats {
     return metrics;
   }
 
-  private static void putQuantiles(Map<String, Double> metrics, DDSketch sketch, String suffix) {
-    if (sketch.isEmpty()) {
+  private static void putQuantiles(Map<String, Double> metrics, SampleQuantiles values, String suffix) {
+    if (values.isEmpty()) {
       return;
     }
-    double[] q = sketch.getValuesAtQuantiles(new double[] {0.5, 0.95, 0.99});
+    double[] q = values.getValuesAtQuantiles(new double[] {0.5, 0.95, 0.99});
     metrics.put(Metrics.LATENCY_P50_MS + suffix, q[0]);
     metrics.put(Metrics.LATENCY_P95_MS + suffix, q[1]);
     metrics.put(Metrics.LATENCY_P99_MS + suffix, q[2]);
@@ -424,10 +417,10 @@ public final class WindowStats {
     for (LongCursor unit : units) {
       out.writeLong(unit.value);
     }
-    writeSketch(latency, out);
-    writeSketch(ttft, out);
-    writeSketch(warmLatency, out);
-    writeSketch(coldLatency, out);
+    latency.writeTo(out);
+    ttft.writeTo(out);
+    warmLatency.writeTo(out);
+    coldLatency.writeTo(out);
     out.writeLong(feedbackGiven);
     out.writeLong(feedbackPositive);
     out.writeLong(flaggedAssignments);
@@ -458,7 +451,7 @@ public final class WindowStats {
 
   public static WindowStats readFrom(DataInput in) throws IOException {
     byte version = in.readByte();
-    if (version != FORMAT_VERSION) {
+    if (version != FORMAT_VERSION && version != SKETCHES_ONLY_VERSION) {
       throw new IOException("unknown WindowStats format version " + version);
     }
     long windowStart = in.readLong();
@@ -480,10 +473,10 @@ public final class WindowStats {
     for (int i = 0; i < unitCount; i++) {
       units.add(in.readLong());
     }
-    DDSketch latency = readSketch(in);
-    DDSketch ttft = readSketch(in);
-    DDSketch warm = readSketch(in);
-    DDSketch cold = readSketch(in);
+    SampleQuantiles latency = readQuantiles(in, version);
+    SampleQuantiles ttft = readQuantiles(in, version);
+    SampleQuantiles warm = readQuantiles(in, version);
+    SampleQuantiles cold = readQuantiles(in, version);
     long feedbackGiven = in.readLong();
     long feedbackPositive = in.readLong();
     long flaggedAssignments = in.readLong();
@@ -535,25 +528,7 @@ public final class WindowStats {
     return stats;
   }
 
-  /** Per-thread scratch space for sketch encodings: four sketches per window are written and read on every emit and checkpoint. */
-  private static final ThreadLocal<GrowingByteArrayOutput> SKETCH_OUT = ThreadLocal.withInitial(() -> GrowingByteArrayOutput.withInitialCapacity(1024));
-  private static final ThreadLocal<byte[][]> SKETCH_IN = ThreadLocal.withInitial(() -> new byte[][] {new byte[1024]});
-
-  private static void writeSketch(DDSketch sketch, DataOutput out) throws IOException {
-    GrowingByteArrayOutput buffer = SKETCH_OUT.get();
-    buffer.clear();
-    sketch.encode(buffer, false);
-    out.writeInt(buffer.numWrittenBytes());
-    out.write(buffer.backingArray(), 0, buffer.numWrittenBytes());
-  }
-
-  private static DDSketch readSketch(DataInput in) throws IOException {
-    int length = in.readInt();
-    byte[][] scratch = SKETCH_IN.get();
-    if (scratch[0].length < length) {
-      scratch[0] = new byte[length];
-    }
-    in.readFully(scratch[0], 0, length);
-    return DDSketch.decode(ByteArrayInput.wrap(scratch[0], 0, length), () -> new CollapsingLowestDenseStore(MAX_BINS));
+  private static SampleQuantiles readQuantiles(DataInput in, byte version) throws IOException {
+    return version == SKETCHES_ONLY_VERSION ? SampleQuantiles.readSketchOnly(in) : SampleQuantiles.readFrom(in);
   }
 }

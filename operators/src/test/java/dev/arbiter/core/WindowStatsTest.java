@@ -174,4 +174,42 @@ class WindowStatsTest {
     assertThat(stats.samples()).containsEntry(Metrics.RESOLUTION_RATE, 3L).containsEntry("judge_helpfulness_mean", 3L);
     assertThat(stats.turns()).isEqualTo(2);
   }
+
+  /** A window written by the build before {@link SampleQuantiles} (format 1: four bare sketches), as it sits in old savepoints. */
+  private static final String FORMAT_1_WINDOW =
+      "01000000000001d4c0000000000000ea60000000000000753000000003000000000000000500000000000000000000000000" +
+      "0000000000000000000000000000000000000000000000000000320000000000000019000000000000000000000000000000" +
+      "000000000000000000000000030000000000000002000000000000000100000000000000000000001e0ec2f1e7e9ed51f03f" +
+      "000000000000000005058c0502180238022c023c020000001e0ec2f1e7e9ed51f03f00000000000000000505800402180238" +
+      "022c023c020000001a0ec2f1e7e9ed51f03f000000000000000005038c050218026402000000180ec2f1e7e9ed51f03f0000" +
+      "0000000000000502dc0502680200000000000000000000000000000000000000000000000000000000000000000000000000" +
+      "00000000000000000000000000000000000000000000000000000005000272330040af3e0000000000000272320040a14400" +
+      "00000000000272310040965800000000000002723000408964000000000000027234004084000000000000";
+
+  @Test
+  void readsWindowsWrittenBeforeRawValuesAndMergesThemWithNewOnes() throws Exception {
+    WindowStats expected = new WindowStats(120_000, 60_000, 30_000, 3);
+    double[] latencies = {812.5, 1430.0, 2210.0, 3999.0, 640.0};
+    for (int i = 0; i < latencies.length; i++) {
+      Observation turn = new Observation();
+      turn.requestId = "r" + i;
+      turn.unitHash = i % 3;
+      turn.latencyMs = latencies[i];
+      turn.ttftMs = latencies[i] / 4;
+      turn.cacheState = i % 2 == 0 ? Observation.WARM : Observation.COLD;
+      turn.promptTokens = 10;
+      turn.completionTokens = 5;
+      expected.add(turn, false);
+    }
+    byte[] bytes = java.util.HexFormat.of().parseHex(FORMAT_1_WINDOW);
+    WindowStats old = WindowStats.readFrom(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes)));
+    assertThat(old.metrics()).isEqualTo(expected.metrics());
+    assertThat(old.evidenceRequestIds()).isEqualTo(expected.evidenceRequestIds());
+
+    old.merge(expected);
+    WindowStats twice = new WindowStats(120_000, 60_000, 30_000, 3);
+    twice.merge(expected);
+    twice.merge(expected);
+    assertThat(old.metrics()).isEqualTo(twice.metrics());
+  }
 }
