@@ -67,7 +67,7 @@ public final class ArbiterConfig implements Serializable {
       "on: combine observations of the same window before the shuffle to the window operator and hold them until the window ends (results are unchanged; BENCHMARKS.md). off: send each observation on its own, for comparison. A savepoint taken with it on does not restore into a job with it off: Flink refuses, because the held windows would be lost.");
   public static final Setting RECENT_WINDOWS = setting("window.recent-windows", "5000",
       "Recently touched open windows each window-operator subtask keeps on the heap in front of RocksDB, written back before every checkpoint "
-          + "and when dropped (7 KB for a window of a few turns, 16 KB with 300 distinct units, 46 KB with 3,000); a window that opens and closes between two checkpoints "
+          + "and when dropped (1.4 KB for a window of a few turns, 12 KB with 300 distinct units, 42 KB with 3,000); a window that opens and closes between two checkpoints "
           + "never reaches RocksDB. 0 reads and writes RocksDB on every partial and turn. Unused with the hashmap backend.");
 
   public static final Setting JOIN_MAX_WAIT_MS = setting("join.max-wait-ms", "600000",

@@ -5,6 +5,7 @@ import dev.arbiter.stats.Comparison;
 import dev.arbiter.stats.GroupSequentialDesign;
 import dev.arbiter.stats.RatioMetricTest;
 import dev.arbiter.stats.RatioSample;
+import dev.arbiter.stats.Spending;
 import dev.arbiter.stats.TwoProportionTest;
 import dev.arbiter.stats.WelchTest;
 import java.util.ArrayList;
@@ -111,6 +112,12 @@ public class SequentialMonitor {
     }
     long smallest = Arrays.stream(units).min().orElse(0);
     double fraction = smallest / (double) design.getPlannedUnitsPerArm();
+    double next = nextLookFraction(design);
+    if (Double.isNaN(next) || fraction < next) {
+      // Most windows reach no look; this answers without the design, which thousands of experiments
+      // with their own taken fractions would otherwise evict from the cache and recompute per window.
+      return List.of();
+    }
     int comparisons = variants.size() - 1;
     GroupSequentialDesign current = current(design, comparisons);
     int index = takenFractions.length;
@@ -158,6 +165,30 @@ public class SequentialMonitor {
     return looks;
   }
 
+  /**
+   * The fraction the next look waits for, as {@code current(design).fractions()[takenFractions.length]}
+   * has it, NaN when no look is left: a classic design keeps its registered looks; a spending design
+   * recomputed at the looks taken plans the registered looks above the last fraction taken, none
+   * once a look reached fraction 1 (registered fractions rise within (0, 1] and end at 1).
+   */
+  double nextLookFraction(PrimaryMetricDesign design) {
+    List<dev.arbiter.avro.LookSpec> looks = design.getLooks();
+    int index = takenFractions.length;
+    if (Spending.parse(design.getSpending()).isClassic()) {
+      return index < looks.size() ? looks.get(index).getFraction() : Double.NaN;
+    }
+    double last = index == 0 ? 0 : takenFractions[index - 1];
+    if (last >= 1) {
+      return Double.NaN;
+    }
+    for (dev.arbiter.avro.LookSpec look : looks) {
+      if (look.getFraction() > last) {
+        return look.getFraction();
+      }
+    }
+    return Double.NaN;
+  }
+
   /** The registered futility boundary of the planned look at this fraction, if any. */
   private static Double futilityAt(PrimaryMetricDesign design, double plannedFraction) {
     for (dev.arbiter.avro.LookSpec look : design.getLooks()) {
@@ -182,7 +213,7 @@ public class SequentialMonitor {
       });
 
   /** The registered design with the looks already taken at their actual fractions. */
-  private GroupSequentialDesign current(PrimaryMetricDesign design, int comparisons) {
+  GroupSequentialDesign current(PrimaryMetricDesign design, int comparisons) {
     List<Object> key = designKey(design, comparisons);
     GroupSequentialDesign cached = DESIGNS.get(key);
     if (cached == null) {

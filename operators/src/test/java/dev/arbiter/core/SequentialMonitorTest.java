@@ -6,6 +6,7 @@ import dev.arbiter.avro.LookSpec;
 import dev.arbiter.avro.PrimaryMetricDesign;
 import dev.arbiter.stats.GroupSequentialDesign;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
@@ -181,5 +182,41 @@ class SequentialMonitorTest {
     assertThat(copy.takenFractions).containsExactly(monitor.takenFractions);
     // The restored monitor takes the next look, not one it already took.
     assertThat(run(copy, 4, 100, 0.6, 0.62, false)).extracting(SequentialMonitor.Look::index).containsExactly(2, 3);
+  }
+
+  @Test
+  void theNextLookFractionIsTheOneTheRecomputedDesignPlans() {
+    // take() answers most windows from nextLookFraction without building the design; it must agree
+    // with the design for every spending function and any fractions the looks were taken at.
+    java.util.Random random = new java.util.Random(20261202);
+    List<List<Double>> registered = List.of(List.of(1.0), List.of(0.5, 1.0), List.of(0.25, 0.5, 0.75, 1.0), List.of(0.1, 0.3, 0.35, 0.9, 1.0));
+    int checked = 0;
+    for (String spending : List.of("obrien_fleming", "pocock", "hsd:-4", "classic-obf", "classic-pocock")) {
+      for (List<Double> fractions : registered) {
+        PrimaryMetricDesign design = PrimaryMetricDesign.newBuilder(design(1000)).setSpending(spending)
+            .setLooks(fractions.stream().map(f -> new LookSpec(f, null, null)).toList()).build();
+        for (int trial = 0; trial < 6; trial++) {
+          SequentialMonitor monitor = new SequentialMonitor();
+          double taken = 0;
+          while (true) {
+            GroupSequentialDesign current = monitor.current(design, 1);
+            int index = monitor.takenFractions.length;
+            double next = monitor.nextLookFraction(design);
+            if (index >= current.looks()) {
+              assertThat(next).as("%s %s after %s", spending, fractions, Arrays.toString(monitor.takenFractions)).isNaN();
+              break;
+            }
+            assertThat(next).as("%s %s after %s", spending, fractions, Arrays.toString(monitor.takenFractions))
+                .isEqualTo(current.fractions()[index]);
+            checked++;
+            // The next look is taken somewhere at or past its planned fraction, sometimes beyond later ones or past 1.
+            taken = Math.max(next, taken) + random.nextDouble() * (random.nextInt(4) == 0 ? 0.6 : 0.1) + 1e-6;
+            monitor.takenFractions = Arrays.copyOf(monitor.takenFractions, index + 1);
+            monitor.takenFractions[index] = taken;
+          }
+        }
+      }
+    }
+    assertThat(checked).isGreaterThan(150);
   }
 }
