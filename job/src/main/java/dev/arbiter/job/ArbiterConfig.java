@@ -65,10 +65,13 @@ public final class ArbiterConfig implements Serializable {
 
   public static final Setting PRE_AGGREGATION = setting("window.pre-aggregation", "on",
       "on: combine observations of the same window before the shuffle to the window operator and hold them until the window ends (results are unchanged; BENCHMARKS.md). off: send each observation on its own, for comparison. A savepoint taken with it on does not restore into a job with it off: Flink refuses, because the held windows would be lost.");
-  public static final Setting RECENT_WINDOWS = setting("window.recent-windows", "5000",
+  public static final Setting RECENT_WINDOWS = setting("window.recent-windows", "20000",
       "Recently touched open windows each window-operator subtask keeps on the heap in front of RocksDB, written back before every checkpoint "
-          + "and when dropped (1.4 KB for a window of a few turns, 12 KB with 300 distinct units, 42 KB with 3,000); a window that opens and closes between two checkpoints "
+          + "and when dropped, at most this many and at most window.recent-windows-mb; a window that opens and closes between two checkpoints "
           + "never reaches RocksDB. 0 reads and writes RocksDB on every partial and turn. Unused with the hashmap backend.");
+  public static final Setting RECENT_WINDOWS_MB = setting("window.recent-windows-mb", "32",
+      "Estimated heap (MB) the windows held by window.recent-windows may take per subtask: 1.4 KB for a window of a few turns, "
+          + "12 KB with 300 distinct units, 42 KB with 3,000, so 32 MB hold about 23,000 small windows or 780 large ones.");
 
   public static final Setting JOIN_MAX_WAIT_MS = setting("join.max-wait-ms", "600000",
       "How long (event time) an outcome or judge score waits for its unit's turn before it is dead-lettered.");
@@ -219,6 +222,11 @@ public final class ArbiterConfig implements Serializable {
     if (getLong(RECENT_WINDOWS) > 1_000_000) {
       throw new IllegalArgumentException("option --" + RECENT_WINDOWS.key() + " must be at most 1000000 (windows held on the heap per subtask), got "
           + get(RECENT_WINDOWS));
+    }
+    long recentWindowsMb = getLong(RECENT_WINDOWS_MB);
+    if (recentWindowsMb < 1 || recentWindowsMb > 65536) {
+      throw new IllegalArgumentException("option --" + RECENT_WINDOWS_MB.key() + " must be 1 to 65536 (MB of heap per subtask), got "
+          + get(RECENT_WINDOWS_MB));
     }
     KafkaSecurity.check(this);
     if (get(BOOTSTRAP_SERVERS).isBlank()) {

@@ -172,7 +172,8 @@ public final class ArbiterJob {
     SingleOutputStreamOperator<WindowSummary> windows = toWindows
         .keyBy(observation -> observation.windowKey)
         .transform("windows per experiment, variant, segment", Outputs.SUMMARY_TYPE,
-            new RecentStateOperator<>(new WindowAggregator(), (int) config.getLong(ArbiterConfig.RECENT_WINDOWS)))
+            new RecentStateOperator<>(new WindowAggregator(config.getLong(ArbiterConfig.RECENT_WINDOWS_MB) << 20),
+                (int) config.getLong(ArbiterConfig.RECENT_WINDOWS)))
         .uid(Uid.WINDOW_AGGREGATOR);
 
     SingleOutputStreamOperator<ControlCommand> verdicts = hooks.windows(windows)

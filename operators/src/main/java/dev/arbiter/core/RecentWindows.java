@@ -32,26 +32,46 @@ public final class RecentWindows {
     boolean dirty;
     /** State holds a copy (maybe an older one), which closing the window must remove. */
     boolean stored;
+    /** {@link WindowStats#estimatedHeapBytes} when last held or changed. */
+    long bytes;
 
     Held(long start, WindowStats stats, boolean dirty, boolean stored) {
       this.start = start;
       this.stats = stats;
       this.dirty = dirty;
       this.stored = stored;
+      this.bytes = stats.estimatedHeapBytes();
     }
   }
 
   private final int capacity;
+  private final long maxBytes;
+  /** Estimated heap of the held windows. */
+  private long bytes;
   /** Per key in access order, the keys touched longest ago first; a key has one or a few open windows. */
   private final LinkedHashMap<String, List<Held>> keys = new LinkedHashMap<>(16, 0.75f, true);
   private int size;
 
-  /** @param capacity windows held before the keys touched longest ago are dropped (at least 1) */
+  /** Holds at most {@code capacity} windows, whatever their size. */
   public RecentWindows(int capacity) {
+    this(capacity, Long.MAX_VALUE);
+  }
+
+  /**
+   * @param capacity windows held before the keys touched longest ago are dropped (at least 1)
+   * @param maxBytes estimated heap of the held windows before they are dropped likewise: a window
+   *     of a few turns takes about 1.4 KB, one of 3,000 distinct units 42 KB, so a count alone
+   *     bounds the heap only for one kind of input
+   */
+  public RecentWindows(int capacity, long maxBytes) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
     }
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("maxBytes must be at least 1, was " + maxBytes);
+    }
     this.capacity = capacity;
+    this.maxBytes = maxBytes;
   }
 
   private Held find(String key, long start) {
@@ -86,12 +106,16 @@ public final class RecentWindows {
       throw new IllegalStateException("window " + start + " of " + key + " is held as another object");
     } else {
       held.dirty = true;
+      long now = stats.estimatedHeapBytes();
+      bytes += now - held.bytes;
+      held.bytes = now;
     }
   }
 
   private void hold(String key, Held held) {
     keys.computeIfAbsent(key, k -> new ArrayList<>(2)).add(held);
     size++;
+    bytes += held.bytes;
   }
 
   /**
@@ -109,6 +133,7 @@ public final class RecentWindows {
       if (held.start == start) {
         it.remove();
         size--;
+        bytes -= held.bytes;
         if (windows.isEmpty()) {
           keys.remove(key);
         }
@@ -128,13 +153,18 @@ public final class RecentWindows {
     return starts;
   }
 
-  /** More windows are held than the capacity: time for {@link #dropOldest}. */
+  /** More windows, or more bytes, are held than allowed: time for {@link #dropOldest}. */
   public boolean full() {
-    return size > capacity;
+    return size > capacity || bytes > maxBytes;
   }
 
   public int size() {
     return size;
+  }
+
+  /** Estimated heap of the held windows. */
+  public long bytes() {
+    return bytes;
   }
 
   /**
@@ -159,22 +189,24 @@ public final class RecentWindows {
   }
 
   /**
-   * Drops the keys touched longest ago until at most three quarters of the capacity are held, so
-   * the next drop is not due at once, writing their changed windows first.
+   * Drops the keys touched longest ago until at most three quarters of the capacity and of the
+   * byte budget are held, so the next drop is not due at once, writing their changed windows first.
    *
    * @return the windows written
    */
   public int dropOldest(Writer writer) throws Exception {
     int keep = capacity - capacity / 4;
+    long keepBytes = maxBytes - maxBytes / 4;
     int written = 0;
     Iterator<Map.Entry<String, List<Held>>> oldestFirst = keys.entrySet().iterator();
-    while (size > keep && oldestFirst.hasNext()) {
+    while ((size > keep || bytes > keepBytes) && oldestFirst.hasNext()) {
       Map.Entry<String, List<Held>> key = oldestFirst.next();
       for (Held held : key.getValue()) {
         if (held.dirty) {
           writer.write(key.getKey(), held.start, held.stats);
           written++;
         }
+        bytes -= held.bytes;
       }
       size -= key.getValue().size();
       oldestFirst.remove();

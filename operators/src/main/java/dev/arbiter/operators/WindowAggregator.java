@@ -52,6 +52,18 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
   private transient Counters counters;
   /** Null: every change goes straight to {@link #windows}. */
   private transient RecentWindows recent;
+  /** Estimated heap the held windows may take, besides their number. */
+  private final long recentMaxBytes;
+
+  /** Windows held on the heap are bounded by number only. */
+  public WindowAggregator() {
+    this(Long.MAX_VALUE);
+  }
+
+  /** @param recentMaxBytes estimated heap the windows held on the heap may take (see {@link RecentWindows}) */
+  public WindowAggregator(long recentMaxBytes) {
+    this.recentMaxBytes = recentMaxBytes;
+  }
 
   @Override
   public void open(OpenContext openContext) {
@@ -64,7 +76,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
 
   @Override
   public void holdRecent(int capacity) {
-    recent = new RecentWindows(capacity);
+    recent = new RecentWindows(capacity, recentMaxBytes);
   }
 
   @Override

@@ -84,4 +84,46 @@ class RecentWindowsTest {
     assertThatThrownBy(() -> recent.changed("k", 0, window(0))).isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> new RecentWindows(0)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  /** A window of {@code units} distinct units with one turn each. */
+  static WindowStats windowOf(long start, int units) {
+    WindowStats stats = window(start);
+    for (int i = 0; i < units; i++) {
+      Observation turn = new Observation();
+      turn.requestId = "r" + i;
+      turn.unitHash = i * 0x9E3779B97F4A7C15L;
+      turn.latencyMs = 100 + i;
+      stats.add(turn, false);
+    }
+    return stats;
+  }
+
+  @Test
+  void theByteBudgetDropsLargeWindowsLongBeforeTheCount() throws Exception {
+    long large = windowOf(0, 3_000).estimatedHeapBytes();
+    assertThat(large).as("a window of 3,000 units").isBetween(30_000L, 60_000L);
+    RecentWindows recent = new RecentWindows(1_000, 3 * large + large / 2);
+    recent.changed("k1", 0, windowOf(0, 3_000));
+    recent.changed("k2", 0, windowOf(0, 3_000));
+    recent.changed("k3", 0, windowOf(0, 3_000));
+    assertThat(recent.full()).isFalse();
+    recent.changed("k4", 0, windowOf(0, 3_000));
+    assertThat(recent.full()).as("4 windows of 1,000 allowed, but over the bytes").isTrue();
+    assertThat(written(recent, true)).containsExactly("k1@0", "k2@0");
+    assertThat(recent.size()).isEqualTo(2);
+    assertThat(recent.bytes()).isLessThanOrEqualTo((3 * large + large / 2) * 3 / 4);
+  }
+
+  @Test
+  void aWindowThatGrowsInPlaceCountsItsNewSizeAndReleasingItFreesIt() throws Exception {
+    RecentWindows recent = new RecentWindows(10, 1 << 20);
+    WindowStats growing = window(0);
+    recent.changed("k", 0, growing);
+    long small = recent.bytes();
+    growing.merge(windowOf(0, 3_000));
+    recent.changed("k", 0, growing);
+    assertThat(recent.bytes()).isEqualTo(growing.estimatedHeapBytes()).isGreaterThan(small + 24_000);
+    recent.release("k", 0);
+    assertThat(recent.bytes()).isZero();
+  }
 }

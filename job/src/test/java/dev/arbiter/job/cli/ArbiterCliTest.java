@@ -41,6 +41,8 @@ class ArbiterCliTest {
     assertOneLineUserError(run("run", "--window.recent-windows", "-5"), "option --window.recent-windows must be 0 or more");
     assertOneLineUserError(run("run", "--window.recent-windows", "2000000"),
         "option --window.recent-windows must be at most 1000000 (windows held on the heap per subtask), got 2000000");
+    assertOneLineUserError(run("run", "--window.recent-windows-mb", "0"),
+        "option --window.recent-windows-mb must be 1 to 65536 (MB of heap per subtask), got 0");
   }
 
   @Test
