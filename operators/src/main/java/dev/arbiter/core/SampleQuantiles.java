@@ -5,6 +5,7 @@ import com.datadoghq.sketch.ddsketch.DDSketches;
 import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;
 import com.datadoghq.sketch.ddsketch.encoding.GrowingByteArrayOutput;
 import com.datadoghq.sketch.ddsketch.store.CollapsingLowestDenseStore;
+import com.datadoghq.sketch.ddsketch.store.Store;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -89,11 +90,18 @@ public final class SampleQuantiles {
   }
 
   /**
-   * Rough heap footprint, for budgets: the raw array as allocated, or a sketch's typical size
-   * (its dense bins span the values' range; 2 KB for lognormal latencies at 1% accuracy).
+   * Rough heap footprint, for budgets: the raw array as allocated, or a sketch's dense bins, which
+   * span the range of its values (8 bytes per bin of 2% width, up to {@link #MAX_BINS}).
    */
   long estimatedHeapBytes() {
-    return sketch != null ? 2048 : 32 + 8L * raw.length;
+    if (sketch == null) {
+      return 32 + 8L * raw.length;
+    }
+    return 512 + binBytes(sketch.getPositiveValueStore()) + binBytes(sketch.getNegativeValueStore());
+  }
+
+  private static long binBytes(Store store) {
+    return store.isEmpty() ? 0 : 8L * (store.getMaxIndex() - store.getMinIndex() + 1);
   }
 
   public double[] getValuesAtQuantiles(double[] quantiles) {

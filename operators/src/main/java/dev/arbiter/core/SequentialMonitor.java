@@ -169,24 +169,29 @@ public class SequentialMonitor {
    * The fraction the next look waits for, as {@code current(design).fractions()[takenFractions.length]}
    * has it, NaN when no look is left: a classic design keeps its registered looks; a spending design
    * recomputed at the looks taken plans the registered looks above the last fraction taken, none
-   * once a look reached fraction 1 (registered fractions rise within (0, 1] and end at 1).
+   * once a look reached fraction 1. Registered fractions rise within (0, 1]; the last one counts as
+   * exactly 1, as the design takes it (it accepts 1 give or take 1e-9).
    */
   double nextLookFraction(PrimaryMetricDesign design) {
     List<dev.arbiter.avro.LookSpec> looks = design.getLooks();
     int index = takenFractions.length;
     if (Spending.parse(design.getSpending()).isClassic()) {
-      return index < looks.size() ? looks.get(index).getFraction() : Double.NaN;
+      return index < looks.size() ? registeredFraction(looks, index) : Double.NaN;
     }
     double last = index == 0 ? 0 : takenFractions[index - 1];
     if (last >= 1) {
       return Double.NaN;
     }
-    for (dev.arbiter.avro.LookSpec look : looks) {
-      if (look.getFraction() > last) {
-        return look.getFraction();
+    for (int k = 0; k < looks.size(); k++) {
+      if (registeredFraction(looks, k) > last) {
+        return registeredFraction(looks, k);
       }
     }
     return Double.NaN;
+  }
+
+  private static double registeredFraction(List<dev.arbiter.avro.LookSpec> looks, int k) {
+    return k == looks.size() - 1 ? 1.0 : looks.get(k).getFraction();
   }
 
   /** The registered futility boundary of the planned look at this fraction, if any. */

@@ -18,6 +18,9 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -34,7 +37,8 @@ import org.apache.flink.util.Collector;
  * cost a million key visits.) Each subtask keeps the newest definition of its experiments; the
  * router's broadcast registry still decides which events come here.
  */
-public class PendingExperiments extends KeyedCoProcessFunction<String, Ingested, ExperimentDefinition, Observation> {
+public class PendingExperiments extends KeyedCoProcessFunction<String, Ingested, ExperimentDefinition, Observation>
+    implements CheckpointedFunction {
 
   static final ListStateDescriptor<Ingested> PENDING =
       new ListStateDescriptor<>("pending-turns", TypeInformation.of(Ingested.class));
@@ -58,6 +62,21 @@ public class PendingExperiments extends KeyedCoProcessFunction<String, Ingested,
     definition = getRuntimeContext().getState(DEFINITION);
     counters = new Counters(getRuntimeContext().getMetricGroup());
   }
+
+  /**
+   * Builds before the keyed definitions kept every definition in this operator's broadcast state;
+   * Flink restores state nobody claims and carries it into every later checkpoint, so it is emptied
+   * here.
+   */
+  @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    if (context.isRestored()) {
+      context.getOperatorStateStore().getBroadcastState(Outputs.REGISTRY).clear();
+    }
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) {}
 
   @Override
   public void processElement1(Ingested in, Context ctx, Collector<Observation> out) throws Exception {

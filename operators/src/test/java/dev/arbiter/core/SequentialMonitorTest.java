@@ -189,7 +189,9 @@ class SequentialMonitorTest {
     // take() answers most windows from nextLookFraction without building the design; it must agree
     // with the design for every spending function and any fractions the looks were taken at.
     java.util.Random random = new java.util.Random(20261202);
-    List<List<Double>> registered = List.of(List.of(1.0), List.of(0.5, 1.0), List.of(0.25, 0.5, 0.75, 1.0), List.of(0.1, 0.3, 0.35, 0.9, 1.0));
+    List<List<Double>> registered = List.of(List.of(1.0), List.of(0.5, 1.0), List.of(0.25, 0.5, 0.75, 1.0), List.of(0.1, 0.3, 0.35, 0.9, 1.0),
+        // the last look registered as 1 give or take the 1e-9 the design accepts
+        List.of(0.5, 1.0 + 5e-10), List.of(0.5, 1.0 - 5e-10));
     int checked = 0;
     for (String spending : List.of("obrien_fleming", "pocock", "hsd:-4", "classic-obf", "classic-pocock")) {
       for (List<Double> fractions : registered) {

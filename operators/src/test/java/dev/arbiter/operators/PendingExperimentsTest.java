@@ -114,4 +114,23 @@ class PendingExperimentsTest {
       assertThat(requests(restored.extractOutputValues())).containsExactly("a/a1", "b/b1");
     }
   }
+
+  @Test
+  void theRegistryAnEarlierBuildKeptInBroadcastStateIsDroppedOnRestore() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var harness = harness()) {
+      harness.open();
+      // What a savepoint of the broadcast-state build holds for this operator.
+      harness.getOperator().getOperatorStateBackend().getBroadcastState(Outputs.REGISTRY).put("a", definition("a", 1));
+      harness.processElement1(turn("b", "control", "b1", 1_000), 1_000);
+      snapshot = harness.snapshot(1, 1);
+    }
+    try (var restored = harness()) {
+      restored.initializeState(snapshot);
+      restored.open();
+      assertThat(restored.getOperator().getOperatorStateBackend().getBroadcastState(Outputs.REGISTRY).entries()).isEmpty();
+      restored.processElement2(definition("b", 1), 0);
+      assertThat(requests(restored.extractOutputValues())).containsExactly("b/b1");
+    }
+  }
 }
