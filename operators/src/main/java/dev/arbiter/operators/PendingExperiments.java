@@ -10,7 +10,6 @@ import dev.arbiter.wire.Rejection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -43,7 +42,6 @@ public class PendingExperiments extends KeyedCoProcessFunction<String, Ingested,
   static final ListStateDescriptor<Ingested> PENDING =
       new ListStateDescriptor<>("pending-turns", TypeInformation.of(Ingested.class));
 
-  @VisibleForTesting
   static final ValueStateDescriptor<ExperimentDefinition> DEFINITION =
       new ValueStateDescriptor<>("registered-definition", new AvroTypeInfo<>(ExperimentDefinition.class));
 
