@@ -111,7 +111,7 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
           .computeIfAbsent(s.getSegment(), k -> new TreeMap<>())
           .put(s.getVariantId(), s);
     }
-    ExperimentDefinition definition = ctx.getBroadcastState(Outputs.REGISTRY).get(ctx.getCurrentKey());
+    ExperimentDefinition definition = ctx.getBroadcastState(Outputs.REGISTRY).get(experiment);
     if (definition == null) {
       return;
     }

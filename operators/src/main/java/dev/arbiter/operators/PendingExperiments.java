@@ -1,6 +1,5 @@
 package dev.arbiter.operators;
 
-import dev.arbiter.avro.DeadLetter;
 import dev.arbiter.avro.ExperimentDefinition;
 import dev.arbiter.core.Admission;
 import dev.arbiter.core.Ingested;
@@ -9,7 +8,6 @@ import dev.arbiter.core.TurnChecks;
 import dev.arbiter.wire.Rejection;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -80,7 +78,7 @@ public class PendingExperiments extends KeyedCoProcessFunction<String, Ingested,
   public void processElement1(Ingested in, Context ctx, Collector<Observation> out) throws Exception {
     ExperimentDefinition registered = definition.value();
     if (registered != null) {
-      admit(in, registered, letter -> ctx.output(Outputs.DEAD_LETTERS, letter), out);
+      admit(in, registered, ctx, out);
       return;
     }
     pending.add(in);
@@ -100,7 +98,7 @@ public class PendingExperiments extends KeyedCoProcessFunction<String, Ingested,
       return;
     }
     for (Ingested in : waiting) {
-      admit(in, arrived, letter -> ctx.output(Outputs.DEAD_LETTERS, letter), out);
+      admit(in, arrived, ctx, out);
     }
     pending.clear();
   }
@@ -124,11 +122,11 @@ public class PendingExperiments extends KeyedCoProcessFunction<String, Ingested,
     pending.update(keep);
   }
 
-  private void admit(Ingested in, ExperimentDefinition registered, Consumer<DeadLetter> deadLetters, Collector<Observation> out) {
+  private void admit(Ingested in, ExperimentDefinition registered, Context ctx, Collector<Observation> out) {
     Admission.Result admitted = Admission.admit(in, registered);
     if (admitted.problem() != null) {
       counters.deadLetter(admitted.problem().rejection().code());
-      deadLetters.accept(Rejections.deadLetter(in, admitted.problem()));
+      ctx.output(Outputs.DEAD_LETTERS, Rejections.deadLetter(in, admitted.problem()));
     } else {
       out.collect(admitted.observation());
     }
