@@ -8,6 +8,7 @@ import dev.arbiter.core.Ingested;
 import dev.arbiter.core.Observation;
 import dev.arbiter.job.cli.ArbiterCli;
 import dev.arbiter.operators.GuardrailEvaluator;
+import dev.arbiter.operators.GuardrailEvaluatorOperator;
 import dev.arbiter.operators.ObservationTypeInfo;
 import dev.arbiter.operators.Outputs;
 import dev.arbiter.operators.PendingExperiments;
@@ -176,11 +177,13 @@ public final class ArbiterJob {
                 (int) config.getLong(ArbiterConfig.RECENT_WINDOWS)))
         .uid(Uid.WINDOW_AGGREGATOR);
 
+    // connect(broadcast()) rather than connect(registry).process(...): the same operator, but one
+    // that writes the summaries it holds before each barrier, which process() has no way to ask for.
     SingleOutputStreamOperator<ControlCommand> verdicts = hooks.windows(windows)
         .keyBy(WindowSummary::getExperimentId)
-        .connect(registry)
-        .process(new GuardrailEvaluator())
-        .uid(Uid.GUARDRAIL_EVALUATOR).name("guardrail evaluator");
+        .connect(definitions.broadcast())
+        .transform("guardrail evaluator", Outputs.COMMAND_TYPE, new GuardrailEvaluatorOperator(new GuardrailEvaluator()))
+        .uid(Uid.GUARDRAIL_EVALUATOR);
 
     windows.sinkTo(ends.metrics()).uid(Uid.METRICS_SINK).name("metrics sink");
     verdicts.getSideOutput(Outputs.VERDICTS).sinkTo(ends.verdicts()).uid(Uid.VERDICTS_SINK).name("rule verdicts sink");

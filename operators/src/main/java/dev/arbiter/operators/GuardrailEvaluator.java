@@ -23,7 +23,10 @@ import dev.arbiter.core.Guardrail;
 import dev.arbiter.core.Streak;
 import dev.arbiter.core.Verdict;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.annotation.VisibleForTesting;
@@ -36,6 +39,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyContext;
 import org.apache.flink.util.Collector;
 
 /**
@@ -44,6 +48,11 @@ import org.apache.flink.util.Collector;
  * each was emitted at the window's close time, so a timer at that time fires only after all of
  * them arrived. Windows are then judged in order, and each (rule, variant, segment) streak lives in
  * keyed state.
+ *
+ * <p>Run by {@link GuardrailEvaluatorOperator}, a summary waits for its timer on the heap and reaches
+ * keyed state only when a checkpoint barrier comes first: its timer usually fires at the watermark
+ * right behind it, so writing it to RocksDB and reading it back was most of this operator's work.
+ * Run by the plain broadcast operator, every summary is written to state as it arrives.
  */
 public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, WindowSummary, ExperimentDefinition, ControlCommand> {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GuardrailEvaluator.class);
@@ -68,8 +77,12 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
   private transient MapState<String, RateTally> tallies;
   private transient ValueState<SequentialMonitor> sequential;
   private transient Counters counters;
-  /** Where the summaries in {@link #closed} are, so a timer reads its own by key instead of scanning them all. */
+  /** Where the waiting summaries are, so a timer reads its own by key instead of scanning them all. */
   private transient ClosedWindowIndex waiting;
+  /** Summaries not in {@link #closed} yet, by experiment and state key; null: each is written as it arrives. */
+  private transient Map<String, Map<String, WindowSummary>> held;
+  /** While {@link #held} is used: the state keys of each experiment's waiting summaries that are in {@link #closed}. */
+  private transient Map<String, Set<String>> stored;
 
   @Override
   public void open(OpenContext openContext) {
@@ -87,9 +100,32 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
   public void processElement(WindowSummary summary, ReadOnlyContext ctx, Collector<ControlCommand> out) throws Exception {
     long closeTime = ctx.timestamp() == null ? summary.getWindowEnd() - 1 : ctx.timestamp();
     String key = closeTime + "|" + summary.getWindowStart() + "|" + summary.getVariantId() + "|" + summary.getSegment();
-    closed.put(key, summary);
+    if (held == null) {
+      closed.put(key, summary);
+    } else {
+      held.computeIfAbsent(ctx.getCurrentKey(), e -> new HashMap<>()).put(key, summary);
+    }
     waiting.add(ctx.getCurrentKey(), closeTime, key);
     ctx.timerService().registerEventTimeTimer(closeTime);
+  }
+
+  /** From now on summaries wait on the heap until {@link #writeBack} or their timer. */
+  void holdSummaries() {
+    held = new HashMap<>();
+    stored = new HashMap<>();
+  }
+
+  /** Writes every summary held on the heap to keyed state, switching {@code keys} to each experiment. */
+  void writeBack(KeyContext keys) throws Exception {
+    if (held == null) {
+      return;
+    }
+    for (Map.Entry<String, Map<String, WindowSummary>> experiment : held.entrySet()) {
+      keys.setCurrentKey(experiment.getKey());
+      closed.putAll(experiment.getValue());
+      stored.computeIfAbsent(experiment.getKey(), e -> new HashSet<>()).addAll(experiment.getValue().keySet());
+    }
+    held.clear();
   }
 
   @Override
@@ -99,17 +135,37 @@ public class GuardrailEvaluator extends KeyedBroadcastProcessFunction<String, Wi
     String experiment = ctx.getCurrentKey();
     if (!waiting.knowsAll(experiment)) {
       // Summaries restored from a checkpoint are not in the index yet: read them all once.
-      for (Map.Entry<String, WindowSummary> entry : closed.entries()) {
-        waiting.add(experiment, Long.parseLong(entry.getKey().substring(0, entry.getKey().indexOf('|'))), entry.getKey());
+      for (String key : closed.keys()) {
+        waiting.add(experiment, Long.parseLong(key.substring(0, key.indexOf('|'))), key);
+        if (stored != null) {
+          stored.computeIfAbsent(experiment, e -> new HashSet<>()).add(key);
+        }
       }
       waiting.markKnown(experiment);
     }
+    Map<String, WindowSummary> heldHere = held == null ? null : held.get(experiment);
+    Set<String> storedHere = stored == null ? null : stored.get(experiment);
     for (String key : waiting.takeUntil(experiment, timestamp)) {
-      WindowSummary s = closed.get(key);
-      closed.remove(key);
+      // A summary written back and then sent again (never seen, but possible) is on the heap and in state: the heap copy is the newer.
+      WindowSummary s = heldHere == null ? null : heldHere.remove(key);
+      if (held == null || (storedHere != null && storedHere.remove(key))) {
+        if (s == null) {
+          s = closed.get(key);
+        }
+        closed.remove(key);
+      }
+      if (s == null) {
+        continue;
+      }
       ready.computeIfAbsent(s.getWindowStart(), k -> new TreeMap<>())
           .computeIfAbsent(s.getSegment(), k -> new TreeMap<>())
           .put(s.getVariantId(), s);
+    }
+    if (heldHere != null && heldHere.isEmpty()) {
+      held.remove(experiment);
+    }
+    if (storedHere != null && storedHere.isEmpty()) {
+      stored.remove(experiment);
     }
     ExperimentDefinition definition = ctx.getBroadcastState(Outputs.REGISTRY).get(experiment);
     if (definition == null) {

@@ -11,13 +11,17 @@ import dev.arbiter.avro.WindowSummary;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class GuardrailEvaluatorTest {
   static final long WINDOW = 60_000;
@@ -64,18 +68,59 @@ class GuardrailEvaluatorTest {
     }
   }
 
-  /** An unopened harness on RocksDB, so a test can restore it from a snapshot. */
-  static KeyedBroadcastOperatorTestHarness<String, WindowSummary, ExperimentDefinition, ControlCommand> onRocksDB() throws Exception {
-    var harness = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(new GuardrailEvaluator(), List.of(Outputs.REGISTRY)),
-        WindowSummary::getExperimentId, Types.STRING, 1, 1, 0);
+  /**
+   * An unopened harness on RocksDB, so a test can restore it from a snapshot: the job's operator,
+   * which holds waiting summaries on the heap, or the plain broadcast operator, which writes each.
+   */
+  static KeyedBroadcastOperatorTestHarness<String, WindowSummary, ExperimentDefinition, ControlCommand> onRocksDB(boolean holding)
+      throws Exception {
+    GuardrailEvaluator evaluator = new GuardrailEvaluator();
+    var operator = holding ? new GuardrailEvaluatorOperator(evaluator) : new CoBroadcastWithKeyedOperator<>(evaluator, List.of(Outputs.REGISTRY));
+    var harness = new KeyedBroadcastOperatorTestHarness<>(operator, WindowSummary::getExperimentId, Types.STRING, 1, 1, 0);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     return harness;
   }
 
+  /** Experiments with closed-window summaries in keyed state. */
+  static long experimentsWithStoredSummaries(KeyedBroadcastOperatorTestHarness<String, WindowSummary, ExperimentDefinition, ControlCommand> harness) {
+    try (Stream<?> keys = harness.getOperator().getKeyedStateBackend().getKeys(GuardrailEvaluator.CLOSED.getName(), VoidNamespace.INSTANCE)) {
+      return keys.count();
+    }
+  }
+
   @Test
-  void summariesHeldAcrossARestoreAreJudgedOnceEach() throws Exception {
+  void aSummaryWaitsForItsTimerOnTheHeapAndReachesStateOnlyAtABarrier() throws Exception {
+    try (var harness = onRocksDB(true)) {
+      harness.open();
+      harness.processBroadcastElement(definition(b -> { }), 0);
+      harness.processBroadcastWatermark(Long.MAX_VALUE);
+      harness.processElement(window("control", 0, 2000, 200), close(0));
+      harness.processElement(window("treatment", 0, 3500, 200), close(0));
+      assertThat(experimentsWithStoredSummaries(harness)).isZero();
+      harness.processWatermark(close(0));
+      harness.processElement(window("control", 1, 2000, 200), close(1));
+      harness.processElement(window("treatment", 1, 3500, 200), close(1));
+      harness.prepareSnapshotPreBarrier(1);
+      assertThat(experimentsWithStoredSummaries(harness)).isOne();
+      harness.processWatermark(close(1));
+      assertThat(experimentsWithStoredSummaries(harness)).isZero();
+      assertThat(harness.extractOutputValues())
+          .extracting(ControlCommand::getAction, ControlCommand::getWindowStart, ControlCommand::getStreak)
+          .containsExactly(tuple("ALERT", 0L, 1), tuple("PAUSE_EXPOSURE", 1 * WINDOW, 2));
+    }
+    try (var harness = onRocksDB(false)) {
+      harness.open();
+      harness.processBroadcastElement(definition(b -> { }), 0);
+      harness.processElement(window("control", 0, 2000, 200), close(0));
+      assertThat(experimentsWithStoredSummaries(harness)).isOne();
+    }
+  }
+
+  @ParameterizedTest(name = "summaries held on the heap: {0}")
+  @ValueSource(booleans = {true, false})
+  void summariesHeldAcrossARestoreAreJudgedOnceEach(boolean holding) throws Exception {
     OperatorSubtaskState snapshot;
-    try (var harness = onRocksDB()) {
+    try (var harness = onRocksDB(holding)) {
       harness.open();
       harness.processBroadcastElement(definition(b -> { }), 0);
       harness.processBroadcastWatermark(Long.MAX_VALUE);
@@ -85,9 +130,10 @@ class GuardrailEvaluatorTest {
       harness.processElement(window("control", 1, 2000, 200), close(1));
       harness.processElement(window("treatment", 1, 3500, 200), close(1));
       harness.processElement(window("control", 2, 2000, 200), close(2));
+      harness.prepareSnapshotPreBarrier(1);
       snapshot = harness.snapshot(1, 1);
     }
-    try (var restored = onRocksDB()) {
+    try (var restored = onRocksDB(holding)) {
       restored.initializeState(snapshot);
       restored.open();
       restored.processBroadcastWatermark(Long.MAX_VALUE);
