@@ -24,6 +24,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -104,6 +105,7 @@ public final class ArbiterJob {
     // Most point lookups miss (a unit's first turn, a request id not seen before): without bloom
     // filters each miss searches every SST file, which was half of the unit tracker's CPU.
     flink.set(RocksDBConfigurableOptions.USE_BLOOM_FILTER, true);
+    flink.set(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE, MemorySize.ofMebiBytes(config.getLong(ArbiterConfig.ROCKSDB_WRITE_BUFFER_MB)));
     flink.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(config.getLong(ArbiterConfig.CHECKPOINT_INTERVAL_MS)));
     flink.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
     String checkpointDir = config.get(ArbiterConfig.CHECKPOINT_DIR);

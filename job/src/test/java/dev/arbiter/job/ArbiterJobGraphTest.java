@@ -13,6 +13,7 @@ import org.apache.flink.streaming.api.graph.StreamNode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +50,14 @@ class ArbiterJobGraphTest {
     // Unit and request-id lookups mostly miss; without filters every miss reads every SST file.
     assertThat(ArbiterJob.flinkConfiguration(ArbiterConfig.defaults()).get(RocksDBConfigurableOptions.USE_BLOOM_FILTER)).isTrue();
     assertThat(RocksDBConfigurableOptions.USE_BLOOM_FILTER.defaultValue()).isFalse();
+  }
+
+  @Test
+  void rocksDbMemtablesTakeTheWriteBufferOption() {
+    assertThat(ArbiterJob.flinkConfiguration(ArbiterConfig.defaults()).get(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE))
+        .isEqualTo(MemorySize.ofMebiBytes(16)).isNotEqualTo(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE.defaultValue());
+    ArbiterConfig larger = ArbiterConfig.defaults().with(ArbiterConfig.ROCKSDB_WRITE_BUFFER_MB, 64);
+    assertThat(ArbiterJob.flinkConfiguration(larger).get(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE)).isEqualTo(MemorySize.ofMebiBytes(64));
   }
 
   private static StreamGraph productionGraph(ArbiterConfig config) {

@@ -9,6 +9,7 @@ import dev.arbiter.core.WindowBounds;
 import dev.arbiter.core.WindowStats;
 import dev.arbiter.wire.Rejection;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import org.apache.flink.annotation.VisibleForTesting;
@@ -52,6 +53,13 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
   private transient Counters counters;
   /** Null: every change goes straight to {@link #windows}. */
   private transient RecentWindows recent;
+  /**
+   * The {@link #spans} of the keys touched lately ({@link #NO_SPANS} for none), written through:
+   * every window opened and every timer read them, a RocksDB read each, and they rarely change.
+   * Null while {@link #recent} is.
+   */
+  private transient Map<String, long[]> recentSpans;
+  private static final long[] NO_SPANS = new long[0];
   /** Estimated heap the held windows may take, besides their number. */
   private final long recentMaxBytes;
 
@@ -77,6 +85,36 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
   @Override
   public void holdRecent(int capacity) {
     recent = new RecentWindows(capacity, recentMaxBytes);
+    recentSpans = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+        return size() > capacity;
+      }
+    };
+  }
+
+  private long[] spans(String key) throws Exception {
+    if (recentSpans == null) {
+      return spans.value();
+    }
+    long[] known = recentSpans.get(key);
+    if (known == null) {
+      known = spans.value();
+      recentSpans.put(key, known == null ? NO_SPANS : known);
+      return known;
+    }
+    return known == NO_SPANS ? null : known;
+  }
+
+  private void setSpans(String key, long[] known) throws Exception {
+    if (known == null) {
+      spans.clear();
+    } else {
+      spans.update(known);
+    }
+    if (recentSpans != null) {
+      recentSpans.put(key, known == null ? NO_SPANS : known);
+    }
   }
 
   @Override
@@ -146,7 +184,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
       WindowStats partial = WindowPreAggregator.deserialize(turn.partialStats);
       if (stats == null) {
         stats = partial;
-        openWindow(start, close, ctx);
+        openWindow(key, start, close, ctx);
       } else {
         stats.merge(partial);
       }
@@ -155,7 +193,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
     }
     if (stats == null) {
       stats = new WindowStats(start, turn.windowMs, turn.allowedLatenessMs, turn.definitionVersion);
-      openWindow(start, close, ctx);
+      openWindow(key, start, close, ctx);
     }
     boolean late = start + turn.windowMs - 1 <= watermark;
     if (late && Segments.ROLLUP.equals(turn.segment) && turn.kind != Observation.FIRST_TURN_MOVED) {
@@ -166,16 +204,16 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
     store(key, start, stats);
   }
 
-  private void openWindow(long start, long close, Context ctx) throws Exception {
+  private void openWindow(String key, long start, long close, Context ctx) throws Exception {
     ctx.timerService().registerEventTimeTimer(close);
     long span = close - start;
-    long[] known = spans.value();
+    long[] known = spans(key);
     if (known == null) {
-      spans.update(new long[] {span});
+      setSpans(key, new long[] {span});
     } else if (Arrays.stream(known).noneMatch(s -> s == span)) {
       long[] more = Arrays.copyOf(known, known.length + 1);
       more[known.length] = span;
-      spans.update(more);
+      setSpans(key, more);
     }
   }
 
@@ -183,7 +221,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<WindowSummary> out) throws Exception {
     String currentKey = ctx.getCurrentKey();
     String[] key = currentKey.split(String.valueOf(Observation.KEY_SEPARATOR), 3);
-    long[] known = spans.value();
+    long[] known = spans(currentKey);
     if (known == null) {
       // No spans (state from before they were kept, or dropped early): look at every open window.
       TreeSet<Long> starts = new TreeSet<>();
@@ -216,7 +254,7 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
     // the closed window has no open successor, a point lookup, instead of asking whether any window
     // is still open, a RocksDB seek over the tombstones of closed ones (a seventh of this operator).
     if (closedAny && !followed) {
-      spans.clear();
+      setSpans(currentKey, null);
     }
   }
 

@@ -43,6 +43,8 @@ class ArbiterCliTest {
         "option --window.recent-windows must be at most 1000000 (windows held on the heap per subtask), got 2000000");
     assertOneLineUserError(run("run", "--window.recent-windows-mb", "0"),
         "option --window.recent-windows-mb must be 1 to 65536 (MB of heap per subtask), got 0");
+    assertOneLineUserError(run("run", "--state.rocksdb.write-buffer-mb", "2048"),
+        "option --state.rocksdb.write-buffer-mb must be 1 to 1024 (MB per memtable), got 2048");
   }
 
   @Test
