@@ -7,19 +7,33 @@ import dev.arbiter.avro.OutcomeEvent;
 import dev.arbiter.avro.TurnEvent;
 import dev.arbiter.core.Ingested;
 import java.io.IOException;
+import java.util.function.Supplier;
+import org.apache.avro.Schema;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.ResolvingDecoder;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
+import org.apache.flink.formats.avro.utils.DataInputDecoder;
+import org.apache.flink.formats.avro.utils.DataOutputEncoder;
 import org.apache.flink.types.StringValue;
 
 /**
  * The form of an {@link Ingested} between the source and the router: a mask of the payloads
- * present, each in Flink's Avro form, and the source position. The POJO serializer it replaces
- * built an empty Avro record of every payload type for each input record before reading the one
- * that was there. State of ingested records keeps the POJO serializer.
+ * present, each in Avro's binary encoding, and the source position. The POJO serializer it
+ * replaced built an empty Avro record of every payload type for each input record before reading
+ * the one that was there. State of ingested records keeps the POJO serializer.
+ *
+ * <p>Turns, outcomes and judge scores, one per input record, are written and read by the coders
+ * Avro generates into each record class ({@link EventCoder}): Flink's {@link AvroSerializer} walks
+ * the schema for every record and boxes every field, which was a third of the source's and of the
+ * router's work ({@code TransportBenchmark} in the bench module measures both). The bytes are the
+ * same Avro binary encoding either way.
  */
 public final class IngestedSerializer extends TypeSerializer<Ingested> {
   private static final long serialVersionUID = 1L;
@@ -30,12 +44,71 @@ public final class IngestedSerializer extends TypeSerializer<Ingested> {
   private static final int DEFINITION = 1 << 3;
   private static final int DEAD_LETTER = 1 << 4;
 
-  // Avro serializers keep encoder state, so each copy of this serializer has its own (see duplicate).
-  private final AvroSerializer<TurnEvent> turns = new AvroSerializer<>(TurnEvent.class);
-  private final AvroSerializer<OutcomeEvent> outcomes = new AvroSerializer<>(OutcomeEvent.class);
-  private final AvroSerializer<JudgeScoreEvent> judges = new AvroSerializer<>(JudgeScoreEvent.class);
+  // Coders keep encoder state, so each copy of this serializer has its own (see duplicate); made
+  // where the serializer runs, since the job graph ships serializers in Java serialization.
+  private transient EventCoder<TurnEvent> turns;
+  private transient EventCoder<OutcomeEvent> outcomes;
+  private transient EventCoder<JudgeScoreEvent> judges;
   private final AvroSerializer<ExperimentDefinition> definitions = new AvroSerializer<>(ExperimentDefinition.class);
   private final AvroSerializer<DeadLetter> deadLetters = new AvroSerializer<>(DeadLetter.class);
+
+  /** One event class through its generated {@code customEncode} and {@code customDecode}. */
+  private static final class EventCoder<T extends SpecificRecordBase> {
+    private final Schema schema;
+    private final Supplier<T> create;
+    private final DataOutputEncoder encoder = new DataOutputEncoder();
+    private final DataInputDecoder decoder = new DataInputDecoder();
+    private ResolvingDecoder resolving;
+
+    EventCoder(Schema schema, Supplier<T> create) {
+      this.schema = schema;
+      this.create = create;
+    }
+
+    void serialize(T record, DataOutputView out) throws IOException {
+      encoder.setOut(out);
+      record.customEncode(encoder);
+    }
+
+    T deserialize(DataInputView in) throws IOException {
+      decoder.setIn(in);
+      if (resolving == null) {
+        // Written and read with the same schema: the decoder only checks the order of the reads.
+        resolving = DecoderFactory.get().resolvingDecoder(schema, schema, decoder);
+      } else {
+        resolving.configure(decoder);
+      }
+      T record = create.get();
+      record.customDecode(resolving);
+      resolving.drain();
+      return record;
+    }
+
+    T copy(T record) {
+      return SpecificData.get().deepCopy(schema, record);
+    }
+  }
+
+  private EventCoder<TurnEvent> turns() {
+    if (turns == null) {
+      turns = new EventCoder<>(TurnEvent.getClassSchema(), TurnEvent::new);
+    }
+    return turns;
+  }
+
+  private EventCoder<OutcomeEvent> outcomes() {
+    if (outcomes == null) {
+      outcomes = new EventCoder<>(OutcomeEvent.getClassSchema(), OutcomeEvent::new);
+    }
+    return outcomes;
+  }
+
+  private EventCoder<JudgeScoreEvent> judges() {
+    if (judges == null) {
+      judges = new EventCoder<>(JudgeScoreEvent.getClassSchema(), JudgeScoreEvent::new);
+    }
+    return judges;
+  }
 
   @Override
   public boolean isImmutableType() {
@@ -55,9 +128,9 @@ public final class IngestedSerializer extends TypeSerializer<Ingested> {
   @Override
   public Ingested copy(Ingested from) {
     Ingested copy = new Ingested();
-    copy.turn = from.turn == null ? null : turns.copy(from.turn);
-    copy.outcome = from.outcome == null ? null : outcomes.copy(from.outcome);
-    copy.judge = from.judge == null ? null : judges.copy(from.judge);
+    copy.turn = from.turn == null ? null : turns().copy(from.turn);
+    copy.outcome = from.outcome == null ? null : outcomes().copy(from.outcome);
+    copy.judge = from.judge == null ? null : judges().copy(from.judge);
     copy.definition = from.definition == null ? null : definitions.copy(from.definition);
     copy.deadLetter = from.deadLetter == null ? null : deadLetters.copy(from.deadLetter);
     copy.sourceTopic = from.sourceTopic;
@@ -82,13 +155,13 @@ public final class IngestedSerializer extends TypeSerializer<Ingested> {
         | (in.definition != null ? DEFINITION : 0) | (in.deadLetter != null ? DEAD_LETTER : 0);
     out.writeByte(present);
     if (in.turn != null) {
-      turns.serialize(in.turn, out);
+      turns().serialize(in.turn, out);
     }
     if (in.outcome != null) {
-      outcomes.serialize(in.outcome, out);
+      outcomes().serialize(in.outcome, out);
     }
     if (in.judge != null) {
-      judges.serialize(in.judge, out);
+      judges().serialize(in.judge, out);
     }
     if (in.definition != null) {
       definitions.serialize(in.definition, out);
@@ -106,13 +179,13 @@ public final class IngestedSerializer extends TypeSerializer<Ingested> {
     Ingested in = new Ingested();
     int present = source.readByte();
     if ((present & TURN) != 0) {
-      in.turn = turns.deserialize(source);
+      in.turn = turns().deserialize(source);
     }
     if ((present & OUTCOME) != 0) {
-      in.outcome = outcomes.deserialize(source);
+      in.outcome = outcomes().deserialize(source);
     }
     if ((present & JUDGE) != 0) {
-      in.judge = judges.deserialize(source);
+      in.judge = judges().deserialize(source);
     }
     if ((present & DEFINITION) != 0) {
       in.definition = definitions.deserialize(source);

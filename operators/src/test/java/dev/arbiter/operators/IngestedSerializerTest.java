@@ -2,15 +2,19 @@ package dev.arbiter.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.arbiter.avro.CacheState;
 import dev.arbiter.avro.JudgeScoreEvent;
 import dev.arbiter.avro.OutcomeEvent;
 import dev.arbiter.core.Ingested;
 import dev.arbiter.avro.TurnEvent;
 import dev.arbiter.wire.Rejection;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.formats.avro.typeutils.AvroSerializer;
+import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
 
 class IngestedSerializerTest {
@@ -51,6 +55,30 @@ class IngestedSerializerTest {
     assertThat(back.available()).isZero();
   }
 
+  /** Every optional field set, a segment map of two, a non-default enum: what a full turn looks like. */
+  static TurnEvent fullTurn() {
+    return TurnEvent.newBuilder().setExperimentId("e").setVariantId("treatment").setUnitId("u").setConversationId("c")
+        .setRequestId("r").setUserId("user").setTurnIndex(3).setEventTime(1_000_000).setSegments(Map.of("device", "mobile", "tier", "pro"))
+        .setModelName("m").setPromptVersion("p7").setParamsDigest("d").setLatencyMs(900).setTtftMs(120.0).setTpotMs(8.5)
+        .setPromptTokens(10).setCompletionTokens(5).setCostUsd(0.002).setError(true).setEmptyResponse(true).setSafetyFlag(true)
+        .setCacheState(CacheState.cold).setUserFeedback(-1).setDisplayOrder(2).build();
+  }
+
+  @Test
+  void eventsTravelInAvrosBinaryEncodingAsFlinksAvroSerializerWritesIt() throws Exception {
+    Ingested in = at(new Ingested());
+    in.turn = fullTurn();
+    DataOutputSerializer ours = new DataOutputSerializer(64);
+    new IngestedSerializer().serialize(in, ours);
+    DataOutputSerializer flinks = new DataOutputSerializer(64);
+    new AvroSerializer<>(TurnEvent.class).serialize(in.turn, flinks);
+    byte[] encoded = ours.getCopyOfBuffer();
+    assertThat(Arrays.copyOfRange(encoded, 1, 1 + flinks.length())).isEqualTo(flinks.getCopyOfBuffer());
+    Ingested back = new IngestedSerializer().deserialize(new DataInputDeserializer(encoded));
+    assertThat(back.turn).isEqualTo(in.turn);
+    assertThat(back).usingRecursiveComparison().isEqualTo(in);
+  }
+
   @Test
   void copiesAreDeepAndDuplicatesIndependent() {
     IngestedSerializer serializer = new IngestedSerializer();
@@ -60,5 +88,15 @@ class IngestedSerializerTest {
     assertThat(copy.turn).isNotSameAs(turn.turn);
     assertThat(serializer.duplicate()).isNotSameAs(serializer).isEqualTo(serializer);
     assertThat(serializer.snapshotConfiguration().restoreSerializer()).isEqualTo(serializer);
+  }
+
+  @Test
+  void aSerializerShippedInTheJobGraphStillWorks() throws Exception {
+    IngestedSerializer serializer = new IngestedSerializer();
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    serializer.serialize(everyKind().get(0), out);
+    // Flink ships serializers to the TaskManagers in Java serialization.
+    IngestedSerializer shipped = InstantiationUtil.clone(serializer);
+    assertThat(shipped.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()))).usingRecursiveComparison().isEqualTo(everyKind().get(0));
   }
 }
