@@ -81,6 +81,16 @@ class GuardrailEvaluatorTest {
     return harness;
   }
 
+  /** {@link #onRocksDB} opened with the running definition registered. */
+  static KeyedBroadcastOperatorTestHarness<String, WindowSummary, ExperimentDefinition, ControlCommand> openOnRocksDB(boolean holding)
+      throws Exception {
+    var harness = onRocksDB(holding);
+    harness.open();
+    harness.processBroadcastElement(definition(b -> { }), 0);
+    harness.processBroadcastWatermark(Long.MAX_VALUE);
+    return harness;
+  }
+
   /** Experiments with closed-window summaries in keyed state. */
   static long experimentsWithStoredSummaries(KeyedBroadcastOperatorTestHarness<String, WindowSummary, ExperimentDefinition, ControlCommand> harness) {
     try (Stream<?> keys = harness.getOperator().getKeyedStateBackend().getKeys(GuardrailEvaluator.CLOSED.getName(), VoidNamespace.INSTANCE)) {
@@ -90,10 +100,7 @@ class GuardrailEvaluatorTest {
 
   @Test
   void aSummaryWaitsForItsTimerOnTheHeapAndReachesStateOnlyAtABarrier() throws Exception {
-    try (var harness = onRocksDB(true)) {
-      harness.open();
-      harness.processBroadcastElement(definition(b -> { }), 0);
-      harness.processBroadcastWatermark(Long.MAX_VALUE);
+    try (var harness = openOnRocksDB(true)) {
       harness.processElement(window("control", 0, 2000, 200), close(0));
       harness.processElement(window("treatment", 0, 3500, 200), close(0));
       assertThat(experimentsWithStoredSummaries(harness)).isZero();
@@ -108,9 +115,7 @@ class GuardrailEvaluatorTest {
           .extracting(ControlCommand::getAction, ControlCommand::getWindowStart, ControlCommand::getStreak)
           .containsExactly(tuple("ALERT", 0L, 1), tuple("PAUSE_EXPOSURE", 1 * WINDOW, 2));
     }
-    try (var harness = onRocksDB(false)) {
-      harness.open();
-      harness.processBroadcastElement(definition(b -> { }), 0);
+    try (var harness = openOnRocksDB(false)) {
       harness.processElement(window("control", 0, 2000, 200), close(0));
       assertThat(experimentsWithStoredSummaries(harness)).isOne();
     }
@@ -120,10 +125,7 @@ class GuardrailEvaluatorTest {
   @ValueSource(booleans = {true, false})
   void summariesHeldAcrossARestoreAreJudgedOnceEach(boolean holding) throws Exception {
     OperatorSubtaskState snapshot;
-    try (var harness = onRocksDB(holding)) {
-      harness.open();
-      harness.processBroadcastElement(definition(b -> { }), 0);
-      harness.processBroadcastWatermark(Long.MAX_VALUE);
+    try (var harness = openOnRocksDB(holding)) {
       harness.processElement(window("control", 0, 2000, 200), close(0));
       harness.processElement(window("treatment", 0, 2000, 200), close(0));
       harness.processWatermark(close(0));
