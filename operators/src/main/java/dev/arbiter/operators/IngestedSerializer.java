@@ -25,7 +25,7 @@ import org.apache.flink.types.StringValue;
 
 /**
  * The form of an {@link Ingested} between the source and the router: a mask of the payloads
- * present, each in Avro's binary encoding, and the source position. The POJO serializer it
+ * present, each in the form Flink's {@link AvroSerializer} writes, and the source position. The POJO serializer it
  * replaced built an empty Avro record of every payload type for each input record before reading
  * the one that was there. State of ingested records keeps the POJO serializer.
  *
@@ -33,7 +33,7 @@ import org.apache.flink.types.StringValue;
  * Avro generates into each record class ({@link EventCoder}): Flink's {@link AvroSerializer} walks
  * the schema for every record and boxes every field, which was a third of the source's and of the
  * router's work ({@code TransportBenchmark} in the bench module measures both). The bytes are the
- * same Avro binary encoding either way.
+ * same either way: both write through flink-avro's {@link DataOutputEncoder}.
  */
 public final class IngestedSerializer extends TypeSerializer<Ingested> {
   private static final long serialVersionUID = 1L;
@@ -54,13 +54,15 @@ public final class IngestedSerializer extends TypeSerializer<Ingested> {
 
   /** One event class through its generated {@code customEncode} and {@code customDecode}. */
   private static final class EventCoder<T extends SpecificRecordBase> {
+    private final Class<T> type;
     private final Schema schema;
     private final Supplier<T> create;
     private final DataOutputEncoder encoder = new DataOutputEncoder();
     private final DataInputDecoder decoder = new DataInputDecoder();
     private ResolvingDecoder resolving;
 
-    EventCoder(Schema schema, Supplier<T> create) {
+    EventCoder(Class<T> type, Schema schema, Supplier<T> create) {
+      this.type = type;
       this.schema = schema;
       this.create = create;
     }
@@ -85,27 +87,28 @@ public final class IngestedSerializer extends TypeSerializer<Ingested> {
     }
 
     T copy(T record) {
-      return SpecificData.get().deepCopy(schema, record);
+      // The record class's own model: the default one may see other classes on a session cluster.
+      return SpecificData.getForClass(type).deepCopy(schema, record);
     }
   }
 
   private EventCoder<TurnEvent> turns() {
     if (turns == null) {
-      turns = new EventCoder<>(TurnEvent.getClassSchema(), TurnEvent::new);
+      turns = new EventCoder<>(TurnEvent.class, TurnEvent.getClassSchema(), TurnEvent::new);
     }
     return turns;
   }
 
   private EventCoder<OutcomeEvent> outcomes() {
     if (outcomes == null) {
-      outcomes = new EventCoder<>(OutcomeEvent.getClassSchema(), OutcomeEvent::new);
+      outcomes = new EventCoder<>(OutcomeEvent.class, OutcomeEvent.getClassSchema(), OutcomeEvent::new);
     }
     return outcomes;
   }
 
   private EventCoder<JudgeScoreEvent> judges() {
     if (judges == null) {
-      judges = new EventCoder<>(JudgeScoreEvent.getClassSchema(), JudgeScoreEvent::new);
+      judges = new EventCoder<>(JudgeScoreEvent.class, JudgeScoreEvent.getClassSchema(), JudgeScoreEvent::new);
     }
     return judges;
   }

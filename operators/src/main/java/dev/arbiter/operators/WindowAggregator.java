@@ -60,6 +60,8 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
    */
   private transient Map<String, long[]> recentSpans;
   private static final long[] NO_SPANS = new long[0];
+  /** Keys whose spans are held at most (about 150 bytes each), whatever the window capacity. */
+  private static final int MAX_RECENT_SPANS = 100_000;
   /** Estimated heap the held windows may take, besides their number. */
   private final long recentMaxBytes;
 
@@ -85,10 +87,11 @@ public class WindowAggregator extends KeyedProcessFunction<String, Observation, 
   @Override
   public void holdRecent(int capacity) {
     recent = new RecentWindows(capacity, recentMaxBytes);
+    int spansHeld = Math.min(capacity, MAX_RECENT_SPANS);
     recentSpans = new LinkedHashMap<>(16, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
-        return size() > capacity;
+        return size() > spansHeld;
       }
     };
   }

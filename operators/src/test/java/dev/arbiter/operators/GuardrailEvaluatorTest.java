@@ -15,13 +15,14 @@ import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class GuardrailEvaluatorTest {
   static final long WINDOW = 60_000;
@@ -69,22 +70,22 @@ class GuardrailEvaluatorTest {
   }
 
   /**
-   * An unopened harness on RocksDB, so a test can restore it from a snapshot: the job's operator,
-   * which holds waiting summaries on the heap, or the plain broadcast operator, which writes each.
+   * An unopened harness, so a test can restore it from a snapshot: the job's operator, which holds
+   * waiting summaries on the heap, or the plain broadcast operator, which writes each.
    */
-  static KeyedBroadcastOperatorTestHarness<String, WindowSummary, ExperimentDefinition, ControlCommand> onRocksDB(boolean holding)
-      throws Exception {
+  static KeyedBroadcastOperatorTestHarness<String, WindowSummary, ExperimentDefinition, ControlCommand> unopened(boolean holding,
+      boolean rocksDb) throws Exception {
     GuardrailEvaluator evaluator = new GuardrailEvaluator();
     var operator = holding ? new GuardrailEvaluatorOperator(evaluator) : new CoBroadcastWithKeyedOperator<>(evaluator, List.of(Outputs.REGISTRY));
     var harness = new KeyedBroadcastOperatorTestHarness<>(operator, WindowSummary::getExperimentId, Types.STRING, 1, 1, 0);
-    harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+    harness.setStateBackend(rocksDb ? new EmbeddedRocksDBStateBackend() : new HashMapStateBackend());
     return harness;
   }
 
-  /** {@link #onRocksDB} opened with the running definition registered. */
-  static KeyedBroadcastOperatorTestHarness<String, WindowSummary, ExperimentDefinition, ControlCommand> openOnRocksDB(boolean holding)
-      throws Exception {
-    var harness = onRocksDB(holding);
+  /** {@link #unopened} opened with the running definition registered. */
+  static KeyedBroadcastOperatorTestHarness<String, WindowSummary, ExperimentDefinition, ControlCommand> opened(boolean holding,
+      boolean rocksDb) throws Exception {
+    var harness = unopened(holding, rocksDb);
     harness.open();
     harness.processBroadcastElement(definition(b -> { }), 0);
     harness.processBroadcastWatermark(Long.MAX_VALUE);
@@ -100,7 +101,7 @@ class GuardrailEvaluatorTest {
 
   @Test
   void aSummaryWaitsForItsTimerOnTheHeapAndReachesStateOnlyAtABarrier() throws Exception {
-    try (var harness = openOnRocksDB(true)) {
+    try (var harness = opened(true, true)) {
       harness.processElement(window("control", 0, 2000, 200), close(0));
       harness.processElement(window("treatment", 0, 3500, 200), close(0));
       assertThat(experimentsWithStoredSummaries(harness)).isZero();
@@ -115,17 +116,18 @@ class GuardrailEvaluatorTest {
           .extracting(ControlCommand::getAction, ControlCommand::getWindowStart, ControlCommand::getStreak)
           .containsExactly(tuple("ALERT", 0L, 1), tuple("PAUSE_EXPOSURE", 1 * WINDOW, 2));
     }
-    try (var harness = openOnRocksDB(false)) {
+    try (var harness = opened(false, true)) {
       harness.processElement(window("control", 0, 2000, 200), close(0));
       assertThat(experimentsWithStoredSummaries(harness)).isOne();
     }
   }
 
-  @ParameterizedTest(name = "summaries held on the heap: {0}")
-  @ValueSource(booleans = {true, false})
-  void summariesHeldAcrossARestoreAreJudgedOnceEach(boolean holding) throws Exception {
+  /** Either operator restores the other's snapshots: the job's savepoints from before and after it. */
+  @ParameterizedTest(name = "held on the heap before: {0}, after: {1}; RocksDB: {2}")
+  @CsvSource({"true, true, true", "false, false, true", "false, true, true", "true, false, true", "true, true, false"})
+  void summariesHeldAcrossARestoreAreJudgedOnceEach(boolean holding, boolean restoredHolding, boolean rocksDb) throws Exception {
     OperatorSubtaskState snapshot;
-    try (var harness = openOnRocksDB(holding)) {
+    try (var harness = opened(holding, rocksDb)) {
       harness.processElement(window("control", 0, 2000, 200), close(0));
       harness.processElement(window("treatment", 0, 2000, 200), close(0));
       harness.processWatermark(close(0));
@@ -135,7 +137,7 @@ class GuardrailEvaluatorTest {
       harness.prepareSnapshotPreBarrier(1);
       snapshot = harness.snapshot(1, 1);
     }
-    try (var restored = onRocksDB(holding)) {
+    try (var restored = unopened(restoredHolding, rocksDb)) {
       restored.initializeState(snapshot);
       restored.open();
       restored.processBroadcastWatermark(Long.MAX_VALUE);

@@ -8,6 +8,7 @@ import dev.arbiter.avro.OutcomeEvent;
 import dev.arbiter.core.Ingested;
 import dev.arbiter.avro.TurnEvent;
 import dev.arbiter.wire.Rejection;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +66,7 @@ class IngestedSerializerTest {
   }
 
   @Test
-  void eventsTravelInAvrosBinaryEncodingAsFlinksAvroSerializerWritesIt() throws Exception {
+  void eventsTravelInTheBytesFlinksAvroSerializerWrites() throws Exception {
     Ingested in = at(new Ingested());
     in.turn = fullTurn();
     DataOutputSerializer ours = new DataOutputSerializer(64);
@@ -77,6 +78,34 @@ class IngestedSerializerTest {
     Ingested back = new IngestedSerializer().deserialize(new DataInputDeserializer(encoded));
     assertThat(back.turn).isEqualTo(in.turn);
     assertThat(back).usingRecursiveComparison().isEqualTo(in);
+  }
+
+  /** A turn with every optional field null and no segments. */
+  static TurnEvent bareTurn() {
+    return TurnEvent.newBuilder().setExperimentId("e2").setVariantId("control").setUnitId("u2").setRequestId("r2")
+        .setEventTime(2_000_000).setLatencyMs(1).setCostUsd(0).setPromptTokens(0).setCompletionTokens(0).setSegments(Map.of()).build();
+  }
+
+  @Test
+  void oneSerializerReadsManyRecordsOfEachKindInARow() throws Exception {
+    List<Ingested> stream = new ArrayList<>();
+    for (TurnEvent turn : List.of(fullTurn(), bareTurn(), fullTurn(), bareTurn())) {
+      Ingested in = at(new Ingested());
+      in.turn = turn;
+      stream.add(in);
+    }
+    stream.addAll(everyKind());
+    stream.addAll(everyKind());
+    IngestedSerializer serializer = new IngestedSerializer();
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    for (Ingested in : stream) {
+      serializer.serialize(in, out);
+    }
+    DataInputDeserializer back = new DataInputDeserializer(out.getCopyOfBuffer());
+    for (Ingested in : stream) {
+      assertThat(serializer.deserialize(back)).usingRecursiveComparison().isEqualTo(in);
+    }
+    assertThat(back.available()).isZero();
   }
 
   @Test
