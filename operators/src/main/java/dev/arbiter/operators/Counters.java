@@ -38,6 +38,35 @@ final class Counters {
     return byName.computeIfAbsent(name + "\u0000" + key + "\u0000" + value, id -> group.addGroup(key, value).counter(name));
   }
 
+  /**
+   * The counters of {@code name} labelled by {@code key}, found by the label's value alone: for a
+   * label counted per event, where {@link #inc} would build a lookup string every time.
+   */
+  Family family(String name, String key) {
+    return new Family(name, key);
+  }
+
+  /** Counters of one name and label key, by label value; the same counters {@link #labelled} returns. */
+  final class Family {
+    private final String name;
+    private final String key;
+    private final Map<String, Counter> byValue = new HashMap<>();
+
+    private Family(String name, String key) {
+      this.name = name;
+      this.key = key;
+    }
+
+    void inc(String value) {
+      Counter counter = byValue.get(value);
+      if (counter == null) {
+        counter = labelled(name, key, value);
+        byValue.put(value, counter);
+      }
+      counter.inc();
+    }
+  }
+
   /** A record sent to the dead-letter output, by its reason code. */
   void deadLetter(String reason) {
     inc("deadLetters", "reason", reason);

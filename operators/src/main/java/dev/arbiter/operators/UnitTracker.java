@@ -47,6 +47,8 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
   private transient MapState<String, Long> judged;
   private transient ListState<Observation> waiting;
   private transient Counters counters;
+  /** Units seen, by experiment: counted for every new unit. */
+  private transient Counters.Family unitsByExperiment;
   /** Null: every change goes straight to {@link #unit}. */
   private transient RecentUnits recent;
 
@@ -91,6 +93,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
     judged = getRuntimeContext().getMapState(judgedDescriptor);
     waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-for-turn", TypeInformation.of(Observation.class)));
     counters = new Counters(getRuntimeContext().getMetricGroup());
+    unitsByExperiment = counters.family("units", "experiment");
   }
 
   @Override
@@ -173,7 +176,7 @@ public class UnitTracker extends KeyedProcessFunction<String, Observation, Obser
         state.definitionVersion = event.definitionVersion;
         state.firstTurnTime = event.eventTime;
         event.newUnit = true;
-        counters.inc("units", "experiment", event.experimentId);
+        unitsByExperiment.inc(event.experimentId);
       } else if (!state.variant.equals(event.variantId)) {
         event.leaked = true;
         if (!state.leaked) {
