@@ -5,26 +5,11 @@ import dev.arbiter.core.Admission;
 import dev.arbiter.core.IngestDecoder;
 import dev.arbiter.core.Ingested;
 import dev.arbiter.wire.WireFormat;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /** The source side of every event: wire decode, the plausibility checks, and admission into its experiment. */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class DecodeBenchmark {
+public class DecodeBenchmark extends HotPathBenchmark {
   private byte[][] encoded;
   private Ingested[] ingested;
   private ExperimentDefinition definition;

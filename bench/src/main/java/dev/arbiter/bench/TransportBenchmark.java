@@ -4,32 +4,17 @@ import dev.arbiter.avro.TurnEvent;
 import dev.arbiter.core.Ingested;
 import dev.arbiter.operators.IngestedSerializer;
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The hop between the Kafka source and the router: one decoded turn written to a network buffer
  * and read back, in the job's form and, as the reference, in Flink's generic Avro form.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class TransportBenchmark {
+public class TransportBenchmark extends HotPathBenchmark {
   private Ingested[] ingested;
   private final IngestedSerializer serializer = new IngestedSerializer();
   private final AvroSerializer<TurnEvent> avro = new AvroSerializer<>(TurnEvent.class);
