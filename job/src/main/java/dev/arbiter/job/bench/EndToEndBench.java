@@ -7,6 +7,7 @@ import dev.arbiter.avro.OutcomeEvent;
 import dev.arbiter.avro.WindowSummary;
 import dev.arbiter.core.IngestDecoder;
 import dev.arbiter.core.Ingested;
+import dev.arbiter.core.Observation;
 import dev.arbiter.core.Segments;
 import dev.arbiter.job.ArbiterConfig;
 import dev.arbiter.job.ArbiterJob;
@@ -44,6 +45,10 @@ import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -55,8 +60,11 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -74,6 +82,8 @@ import org.apache.kafka.common.TopicPartition;
  * <ul>
  *   <li>C0 a plain KafkaConsumer per core, reading and decoding every event;
  *   <li>C1 a pass-through Flink job: Kafka source, decode, re-encode, Kafka sink (exactly-once);
+ *   <li>C1-keyed the same with what every keyed job pays per event: a shuffle by (experiment, unit) and one
+ *       RocksDB read and write of a per-unit count, the least that per-unit state costs;
  *   <li>C2 Arbiter, RocksDB, exactly-once (C2-direct: the same without local pre-aggregation; C2-write-through: without
  *       recent units and windows on the heap);
  *   <li>C3 Arbiter, heap state, exactly-once;
@@ -117,6 +127,9 @@ public final class EndToEndBench {
       return events / cpuSeconds;
     }
   }
+
+  /** Every run, in the default order. */
+  public static final List<String> RUNS = List.of("C0", "C1", "C1-keyed", "C2", "C2-direct", "C2-write-through", "C3", "C4");
 
   static final String TURNS = "bench.turns";
   /** Windows of a state-study run: few, so that 10,000 experiments need no more than about 100,000 events. */
@@ -207,7 +220,8 @@ public final class EndToEndBench {
   private Outcome run(String run, Input input) throws Exception {
     return switch (run) {
       case "C0" -> ceiling(input);
-      case "C1" -> passThrough(input);
+      case "C1" -> passThrough(input, false);
+      case "C1-keyed" -> passThrough(input, true);
       case "C2" -> arbiter("C2", "Arbiter, RocksDB, exactly-once", "rocksdb", "exactly-once", config -> config, input);
       case "C2-direct" -> arbiter("C2-direct", "C2 without local pre-aggregation", "rocksdb", "exactly-once",
           config -> config.with(ArbiterConfig.PRE_AGGREGATION, "off"), input);
@@ -215,7 +229,7 @@ public final class EndToEndBench {
           config -> config.with(ArbiterConfig.UNIT_STATE_RECENT_UNITS, 0).with(ArbiterConfig.RECENT_WINDOWS, 0), input);
       case "C3" -> arbiter("C3", "Arbiter, heap state, exactly-once", "hashmap", "exactly-once", config -> config, input);
       case "C4" -> arbiter("C4", "Arbiter, RocksDB, at-least-once", "rocksdb", "at-least-once", config -> config, input);
-      default -> throw new IllegalArgumentException("unknown run " + run + "; runs are C0, C1, C2, C2-direct, C2-write-through, C3, C4");
+      default -> throw new IllegalArgumentException("unknown run " + run + "; runs are " + String.join(", ", RUNS));
     };
   }
 
@@ -359,9 +373,10 @@ public final class EndToEndBench {
 
   // ---------------------------------------------------------------- C1
 
-  private Outcome passThrough(Input input) throws Exception {
-    String id = runId("C1", input);
-    say("%s: Flink pass-through (Kafka source, decode, re-encode, exactly-once Kafka sink) ...", id);
+  private Outcome passThrough(Input input, boolean keyed) throws Exception {
+    String id = runId(keyed ? "C1-keyed" : "C1", input);
+    say("%s: Flink pass-through (Kafka source, decode, %sre-encode, exactly-once Kafka sink) ...", id,
+        keyed ? "shuffle by unit, count per unit in RocksDB, " : "");
     String output = "bench." + id.toLowerCase() + ".out";
     createTopics(output);
     ArbiterConfig config = baseConfig(id, "rocksdb", "exactly-once", input);
@@ -388,12 +403,40 @@ public final class EndToEndBench {
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix("bench-" + id.toLowerCase())
         .build();
-    Outcome timed = runJob(id, "Flink pass-through, exactly-once", config, env -> env
-        .fromSource(source, WatermarkStrategy.noWatermarks(), "events").uid("bench-source")
-        .sinkTo(sink).uid("bench-sink").name("re-encode and write"));
+    Outcome timed = runJob(id, keyed ? "Flink pass-through, keyed by unit, exactly-once" : "Flink pass-through, exactly-once", config, env -> {
+      DataStream<Ingested> events = env.fromSource(source, WatermarkStrategy.noWatermarks(), "events").uid("bench-source");
+      if (keyed) {
+        events = events.keyBy(EndToEndBench::unitKey)
+            .process(new UnitCount()).returns(events.getType())
+            .uid("bench-unit-count").name("count per unit");
+      }
+      events.sinkTo(sink).uid("bench-sink").name("re-encode and write");
+    });
     long written = countCommitted(output);
     return new Outcome(timed.id(), timed.what(), timed.events(), timed.seconds(), timed.cpuSeconds(), timed.jitSeconds(),
         written == produced ? "all written" : written + " of " + produced + " written");
+  }
+
+  private static String unitKey(Ingested in) {
+    String unit = in.turn != null ? in.turn.getUnitId() : in.outcome != null ? in.outcome.getUnitId() : in.judge != null ? in.judge.getRequestId() : "";
+    return Observation.unitKey(in.experimentId(), unit);
+  }
+
+  /** C1-keyed's only work: the least a job with per-unit state does per event, one read and one write of it. */
+  private static final class UnitCount extends KeyedProcessFunction<String, Ingested, Ingested> {
+    private transient ValueState<Long> count;
+
+    @Override
+    public void open(OpenContext openContext) {
+      count = getRuntimeContext().getState(new ValueStateDescriptor<>("events-of-unit", Types.LONG));
+    }
+
+    @Override
+    public void processElement(Ingested event, Context context, Collector<Ingested> out) throws Exception {
+      Long seen = count.value();
+      count.update(seen == null ? 1L : seen + 1);
+      out.collect(event);
+    }
   }
 
   private static SpecificRecord payload(Ingested in) {
@@ -674,7 +717,7 @@ public final class EndToEndBench {
           o.perSecond() / cores, o.perCpuSecond(), o.jitSeconds(), o.check());
     }
     say("");
-    for (String[] pair : new String[][] {{"C2", "C0"}, {"C2", "C1"}, {"C3", "C1"}, {"C4", "C1"}, {"C2", "C2-direct"}, {"C2", "C2-write-through"}, {"C1", "C0"}}) {
+    for (String[] pair : new String[][] {{"C2", "C0"}, {"C2", "C1"}, {"C2", "C1-keyed"}, {"C1-keyed", "C1"}, {"C3", "C1"}, {"C4", "C1"}, {"C2", "C2-direct"}, {"C2", "C2-write-through"}, {"C1", "C0"}}) {
       Outcome a = byId.get(pair[0]);
       Outcome b = byId.get(pair[1]);
       if (a != null && b != null) {

@@ -30,6 +30,7 @@ final class ThreadCpu implements AutoCloseable {
       new String[] {"decode, valida", "router"},
       new String[] {"guardrail eval", "guardrail evaluator -> sinks"},
       new String[] {"hold turns of", "unregistered-experiment hold"},
+      new String[] {"count per unit", "per-unit count -> sink (C1-keyed)"},
       new String[] {"Source: events", "source (C1: the whole job)"},
       new String[] {"Source Data Fe", "source fetcher"},
       new String[] {"Source: regist", "registry"},

@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {
         "Pre-produce one topic of simulated turns for many experiments on an in-process Kafka broker, then read it side by side:",
-        "C0 plain KafkaConsumers decoding (the ceiling), C1 a Flink pass-through job (exactly-once), C2 Arbiter with RocksDB and",
-        "exactly-once (C2-direct: without local pre-aggregation; C2-write-through: without recent units and windows on the heap), C3 with heap state, C4 at-least-once; prints events/s, events/s",
+        "C0 plain KafkaConsumers decoding (the ceiling), C1 a Flink pass-through job (exactly-once; C1-keyed: shuffled by unit, with a",
+        "per-unit count in RocksDB), C2 Arbiter with RocksDB and exactly-once (C2-direct: without local pre-aggregation; C2-write-through: without recent units and windows on the heap), C3 with heap state, C4 at-least-once; prints events/s, events/s",
         "per core and per CPU-second, and the ratios. --state-growth adds checkpoint size and duration per experiment count;",
         "--latency-at adds decision latency (both delivery modes) at fractions of the capacity (C2's events/s or --capacity)."})
 public final class BenchCommand implements Callable<Integer> {
@@ -38,8 +38,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-interval-ms", defaultValue = "10000", description = "Checkpoint interval of the Flink runs; the default is the job's own. Default: ${DEFAULT-VALUE}.")
   long checkpointIntervalMs;
 
-  @Option(names = "--runs", split = ",", defaultValue = "C0,C1,C2,C2-direct,C2-write-through,C3,C4",
-      description = "Runs, in order (C0, C1, C2, C2-direct, C2-write-through, C3, C4); empty for none. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--runs", split = ",", defaultValue = "C0,C1,C1-keyed,C2,C2-direct,C2-write-through,C3,C4",
+      description = "Runs, in order (C0, C1, C1-keyed, C2, C2-direct, C2-write-through, C3, C4); empty for none. Default: ${DEFAULT-VALUE}.")
   List<String> runs;
 
   @Option(names = "--state-growth", split = ",", description = "Experiment counts of the state study, e.g. 10,1000,10000 (off by default).")
@@ -99,8 +99,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
     List<String> chosen = runs.stream().map(String::strip).filter(r -> !r.isEmpty()).toList();
     for (String run : chosen) {
-      if (!List.of("C0", "C1", "C2", "C2-direct", "C2-write-through", "C3", "C4").contains(run)) {
-        throw new IllegalArgumentException("--runs: unknown run '" + run + "'; runs are C0, C1, C2, C2-direct, C2-write-through, C3, C4");
+      if (!EndToEndBench.RUNS.contains(run)) {
+        throw new IllegalArgumentException("--runs: unknown run '" + run + "'; runs are " + String.join(", ", EndToEndBench.RUNS));
       }
     }
     List<Double> fractions = new ArrayList<>();

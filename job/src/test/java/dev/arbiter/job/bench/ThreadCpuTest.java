@@ -17,6 +17,7 @@ class ThreadCpuTest {
     assertThat(ThreadCpu.group("units: leaks, d")).isEqualTo("unit tracker -> combine");
     assertThat(ThreadCpu.group("windows per exp")).isEqualTo("window aggregator -> metrics sink");
     assertThat(ThreadCpu.group("C2 CompilerThre")).isEqualTo("JIT compilers");
+    assertThat(ThreadCpu.group("count per unit ")).isEqualTo("per-unit count -> sink (C1-keyed)");
     assertThat(ThreadCpu.group("data-plane-kafk")).isEqualTo("broker");
     assertThat(ThreadCpu.group("kafka-producer-")).as("the clients' I/O is not the broker").isEqualTo("Kafka producer I/O");
     assertThat(ThreadCpu.group("something else")).isEqualTo("other");

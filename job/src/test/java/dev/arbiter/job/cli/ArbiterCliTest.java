@@ -2,6 +2,7 @@ package dev.arbiter.job.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.arbiter.job.bench.EndToEndBench;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -114,10 +115,17 @@ class ArbiterCliTest {
   }
 
   @Test
+  void benchRunsEveryRunItKnowsByDefault() {
+    String defaults = new CommandLine(new BenchCommand()).getCommandSpec().findOption("--runs").defaultValue();
+    assertThat(defaults.split(",")).containsExactlyElementsOf(EndToEndBench.RUNS);
+  }
+
+  @Test
   void benchLatencyNeedsACapacityOrTheRunThatMeasuresIt() {
     assertOneLineUserError(run("bench", "--runs", "C0", "--latency-at", "0.5"), "--latency-at needs --capacity N");
     assertOneLineUserError(run("bench", "--runs", "C0", "--warm-up-events", "10"), "--warm-up-events must be 0 or between 1000");
     assertOneLineUserError(run("bench", "--runs", "C0", "--rounds", "0"), "--rounds must be between 1 and 10, got 0");
+    assertOneLineUserError(run("bench", "--runs", "C1,C5"), "--runs: unknown run 'C5'; runs are C0, C1, C1-keyed, C2,");
     assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "half", "--capacity", "1000"), "'half' is not a number");
     assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "0.5", "--capacity", "NaN"), "--capacity must be a finite number");
     assertOneLineUserError(run("bench", "--runs", "", "--latency-at", "0.5", "--capacity", "-5"), "--capacity must be a finite number");
