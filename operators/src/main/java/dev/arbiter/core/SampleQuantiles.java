@@ -4,6 +4,7 @@ import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.DDSketches;
 import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;
 import com.datadoghq.sketch.ddsketch.encoding.GrowingByteArrayOutput;
+import com.datadoghq.sketch.ddsketch.mapping.IndexMapping;
 import com.datadoghq.sketch.ddsketch.store.CollapsingLowestDenseStore;
 import com.datadoghq.sketch.ddsketch.store.Store;
 import java.io.DataInput;
@@ -16,7 +17,7 @@ import java.util.Arrays;
  * DDSketch's relative accuracy. While they are few it keeps the values themselves, beyond
  * {@link #RAW_LIMIT} a DDSketch: most windows of a sparse experiment hold a handful of turns, and
  * creating, encoding, decoding and merging four sketches for each of them was most of what a
- * window cost. Quantiles are always read from a DDSketch of the same values (a sketch's bins
+ * window cost. Quantiles are always those a DDSketch of the same values gives (a sketch's bins
  * depend only on which values it holds, not on their order), so they do not depend on the form.
  */
 public final class SampleQuantiles {
@@ -105,11 +106,55 @@ public final class SampleQuantiles {
   }
 
   public double[] getValuesAtQuantiles(double[] quantiles) {
-    return asSketch().getValuesAtQuantiles(quantiles);
+    double[] sorted = sortedRawWithinOneStore();
+    if (sorted == null) {
+      return asSketch().getValuesAtQuantiles(quantiles);
+    }
+    double[] values = new double[quantiles.length];
+    for (int i = 0; i < quantiles.length; i++) {
+      values[i] = valueAtQuantile(sorted, quantiles[i]);
+    }
+    return values;
   }
 
   public double getValueAtQuantile(double quantile) {
-    return asSketch().getValueAtQuantile(quantile);
+    double[] sorted = sortedRawWithinOneStore();
+    return sorted == null ? asSketch().getValueAtQuantile(quantile) : valueAtQuantile(sorted, quantile);
+  }
+
+  private static final IndexMapping MAPPING = newSketch().getIndexMapping();
+  /** As DDSketch sets it: values at or below it count as zero. */
+  private static final double MIN_INDEXED = Math.max(0, MAPPING.minIndexableValue());
+
+  /**
+   * The raw values sorted, when a sketch of them would neither collapse bins nor reject a value;
+   * otherwise null, and the quantiles come from a sketch. Sorted, the value at a rank lies in the
+   * bin the sketch would stop at, so the quantile is that bin's value without building the sketch
+   * (which was a tenth of the window operator's time: four sketches per window it closes).
+   */
+  private double[] sortedRawWithinOneStore() {
+    if (sketch != null || rawCount == 0) {
+      return null;
+    }
+    double[] sorted = Arrays.copyOf(raw, rawCount);
+    Arrays.sort(sorted);
+    if (!(sorted[0] > MIN_INDEXED) || !(sorted[rawCount - 1] <= MAPPING.maxIndexableValue())) {
+      // Zeros, negatives, NaN and values beyond the mapping take the sketch's own path.
+      return null;
+    }
+    if ((long) MAPPING.index(sorted[rawCount - 1]) - MAPPING.index(sorted[0]) >= MAX_BINS / 2) {
+      return null;
+    }
+    return sorted;
+  }
+
+  /** DDSketch's rule: the first bin whose cumulative count exceeds {@code quantile * (count - 1)}. */
+  private static double valueAtQuantile(double[] sorted, double quantile) {
+    if (quantile < 0 || quantile > 1) {
+      throw new IllegalArgumentException("The quantile must be between 0 and 1.");
+    }
+    int rank = (int) Math.floor(quantile * (sorted.length - 1));
+    return MAPPING.value(MAPPING.index(sorted[rank]));
   }
 
   private DDSketch asSketch() {

@@ -56,6 +56,36 @@ class SampleQuantilesTest {
   }
 
   @Test
+  void rawQuantilesAreTheSketchsOwnAtEveryRankTiesZerosAndExtremes() {
+    Random random = new Random(7);
+    double[] everyRank = new double[101];
+    for (int i = 0; i <= 100; i++) {
+      everyRank[i] = i / 100.0;
+    }
+    for (int trial = 0; trial < 2_000; trial++) {
+      int n = 1 + random.nextInt(SampleQuantiles.RAW_LIMIT);
+      double[] values = new double[n];
+      for (int i = 0; i < n; i++) {
+        values[i] = switch (trial % 5) {
+          case 0 -> Math.exp(7.0 + 0.6 * random.nextGaussian());
+          case 1 -> 100 + random.nextInt(3) * 0.5; // many values in the same bins
+          case 2 -> random.nextInt(4) == 0 ? 0.0 : 1 + random.nextInt(1000); // zeros take the sketch's zero count
+          case 3 -> random.nextBoolean() ? 1e-300 : 1e300; // a range wider than the sketch's bins, which then collapse
+          default -> random.nextInt(50) + random.nextDouble();
+        };
+      }
+      SampleQuantiles q = of(values, 0, n);
+      DDSketch sketch = SampleQuantiles.newSketch();
+      for (double v : values) {
+        sketch.accept(v);
+      }
+      assertThat(q.isSketch()).isFalse();
+      assertThat(q.getValuesAtQuantiles(everyRank)).as("trial %d", trial).containsExactly(sketch.getValuesAtQuantiles(everyRank));
+      assertThat(q.getValueAtQuantile(0.95)).isEqualTo(sketch.getValueAtQuantile(0.95));
+    }
+  }
+
+  @Test
   void mergesAcrossFormsGiveTheQuantilesOfAllValues() throws IOException {
     Random random = new Random(7);
     double[] values = lognormal(random, 300);
