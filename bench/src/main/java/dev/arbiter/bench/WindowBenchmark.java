@@ -3,6 +3,7 @@ package dev.arbiter.bench;
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.DDSketches;
 import dev.arbiter.core.Observation;
+import dev.arbiter.core.SampleQuantiles;
 import dev.arbiter.core.WindowStats;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -31,6 +32,10 @@ public class WindowBenchmark extends HotPathBenchmark {
   private static final int OPEN_WINDOWS = 18_000;
   private WindowStats[] openWindows;
   private int[] windowOrder;
+  /** Turns per window in the end-to-end benchmark's documented input (1,000 experiments, 10 windows). */
+  private static final int EIGHT = 8;
+  private static final double[] SUMMARY_QUANTILES = {0.5, 0.95, 0.99};
+  private SampleQuantiles eightLatencies;
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -52,6 +57,10 @@ public class WindowBenchmark extends HotPathBenchmark {
     windowOrder = new int[Samples.SIZE];
     for (int i = 0; i < windowOrder.length; i++) {
       windowOrder[i] = random.nextInt(OPEN_WINDOWS);
+    }
+    eightLatencies = new SampleQuantiles();
+    for (int i = 0; i < EIGHT; i++) {
+      eightLatencies.accept(latencies[i]);
     }
     otherSketch = DDSketches.collapsingLowestDense(WindowStats.RELATIVE_ACCURACY, 2048);
     for (double latency : latencies) {
@@ -109,6 +118,22 @@ public class WindowBenchmark extends HotPathBenchmark {
   public DDSketch sketchMerge() {
     sketch.mergeWith(otherSketch);
     return sketch;
+  }
+
+  /** The three latency quantiles of a window of eight turns, as a window closes: sorted values and the sketch's bin mapping. */
+  @Benchmark
+  public double[] quantilesOfEightTurns() {
+    return eightLatencies.getValuesAtQuantiles(SUMMARY_QUANTILES);
+  }
+
+  /** The same quantiles the way they were read before the ninth session: a DDSketch built of the eight values. */
+  @Benchmark
+  public double[] quantilesOfEightTurnsThroughASketch() {
+    DDSketch view = DDSketches.collapsingLowestDense(WindowStats.RELATIVE_ACCURACY, 2048);
+    for (int i = 0; i < EIGHT; i++) {
+      view.accept(latencies[i]);
+    }
+    return view.getValuesAtQuantiles(SUMMARY_QUANTILES);
   }
 
   /** Folding a 64-turn partial aggregate into a window: what the window operator does per pre-aggregated bundle. */
